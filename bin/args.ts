@@ -80,7 +80,7 @@ export function commandHelp(spec: CommandSpec): string {
   for (const name of spec.settings) {
     const setting = SETTINGS[name];
     const fallback = 'default' in setting ? ` [default ${setting.default}]` : '';
-    lines.push(`  --${name} (${envName(name)})`.padEnd(48) + setting.help + fallback);
+    lines.push(`${`  --${name} (${envName(name)})`.padEnd(47)} ${setting.help}${fallback}`);
   }
   lines.push('', `Run "hubcerts --help" for the other commands and the exit codes.`);
   return `${lines.join('\n')}\n`;

@@ -3,14 +3,17 @@
  * interfaces of `store/types.ts` and `cluster/types.ts`; client libraries for Vault and the
  * cluster are loaded only when a reference needs them.
  */
+import { parseConsumerRef } from './cluster/consumer-ref.js';
 import { FileLock, FileSecret } from './cluster/file.js';
-import type { HubLock, SecretTarget, Workloads } from './cluster/types.js';
+import { FileConsumer } from './cluster/file-consumers.js';
+import type { BundleConsumer, HubLock, SecretTarget, Workloads } from './cluster/types.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
 import { DirStore } from './store/dir.js';
 import { FileInventory } from './store/inventory-file.js';
 import { TgzStore } from './store/tgz.js';
 import type { CaStore, InventorySource } from './store/types.js';
+import type { FleetSecret } from './workflows/scan/fleet.js';
 
 /** A parsed reference: `dir:./ca_certs` → { scheme: 'dir', rest: './ca_certs' }. */
 export function parseRef(ref: string, setting: string): { scheme: string; rest: string } {
@@ -41,8 +44,12 @@ export async function openStore(ref: string, options = defaults()): Promise<CaSt
       return new DirStore(rest);
     case 'tgz':
       return new TgzStore(rest);
+    case 'vault': {
+      const { openVaultStore } = await import('./store/vault.js');
+      return openVaultStore(rest, options);
+    }
     default:
-      throw unknownScheme('--store', ref, ['dir', 'tgz']);
+      throw unknownScheme('--store', ref, ['dir', 'tgz', 'vault']);
   }
 }
 
@@ -59,8 +66,12 @@ export async function openPublication(ref: string, options = defaults()): Promis
   switch (scheme) {
     case 'file':
       return { secret: new FileSecret(rest), lock: new FileLock(`${rest}.lock`) };
+    case 'k8s': {
+      const { openK8sPublication } = await import('./cluster/k8s.js');
+      return openK8sPublication(rest, options);
+    }
     default:
-      throw unknownScheme('--secret', ref, ['file']);
+      throw unknownScheme('--secret', ref, ['file', 'k8s']);
   }
 }
 
@@ -69,9 +80,64 @@ export async function openInventory(ref: string, options = defaults()): Promise<
   switch (scheme) {
     case 'file':
       return new FileInventory(rest);
+    case 'vault': {
+      const { openVaultInventory } = await import('./store/vault.js');
+      return openVaultInventory(rest, options);
+    }
     default:
-      throw unknownScheme('--inventory', ref, ['file']);
+      throw unknownScheme('--inventory', ref, ['file', 'vault']);
   }
+}
+
+/** Pages of Secrets for the fleet scan: `file:` a kubectl JSON dump, `k8s:` a live list. */
+export async function openFleet(
+  ref: string,
+  options = defaults(),
+): Promise<AsyncIterable<readonly FleetSecret[]>> {
+  const { scheme, rest } = parseRef(ref, '--fleet');
+  switch (scheme) {
+    case 'file': {
+      const { fileFleetPages } = await import('./cluster/fleet-file.js');
+      return fileFleetPages(rest);
+    }
+    case 'k8s': {
+      // k8s:NAMESPACE?labelSelector=app%3Djupyterhub&limit=500
+      const [namespace = '', query = ''] = rest.split('?', 2);
+      const params = new URLSearchParams(query);
+      const limit = Number(params.get('limit') ?? 500);
+      if (
+        !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) ||
+        !Number.isInteger(limit) ||
+        limit < 1
+      ) {
+        throw new ConfigError(
+          `--fleet ${JSON.stringify(ref)} is not k8s:NAMESPACE[?labelSelector=…&limit=N]`,
+        );
+      }
+      const { openK8sFleet } = await import('./cluster/k8s-fleet.js');
+      return openK8sFleet(options).listSecrets(namespace, params.get('labelSelector') ?? '', limit);
+    }
+    default:
+      throw unknownScheme('--fleet', ref, ['file', 'k8s']);
+  }
+}
+
+/**
+ * The trust-bundle copies of the `consumers` setting: `file:PATH#CA` on disk, anything else
+ * a ConfigMap or Secret in the cluster (`NAMESPACE/KIND/NAME#KEY`). Every entry is parsed
+ * before the cluster client is loaded, so a typo is refused without connecting.
+ */
+export async function openConsumers(
+  refs: readonly string[],
+  options = defaults(),
+): Promise<BundleConsumer[]> {
+  const parsed = refs.map(parseConsumerRef);
+  const inCluster = parsed.flatMap((p) => (p.kind === 'k8s' ? [p] : []));
+  const cluster = inCluster.length > 0 ? await import('./cluster/k8s-consumers.js') : undefined;
+  const k8s = cluster ? cluster.openK8sConsumers(inCluster, options) : [];
+  return parsed.map((p) =>
+    p.kind === 'file' ? new FileConsumer(p.ref, p.path, p.bundle) : k8s[inCluster.indexOf(p)]!,
+  );
 }
 
 function unknownScheme(setting: string, ref: string, known: string[]): ConfigError {

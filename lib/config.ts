@@ -6,7 +6,7 @@
 import { ConfigError } from './errors.js';
 import { DEFAULT_KEY_SPEC, type KeySpec, parseKeySpec } from './pki/keys.js';
 
-type Kind = 'string' | 'list' | 'days' | 'number' | 'key';
+type Kind = 'string' | 'list' | 'days' | 'number' | 'key' | 'boolean';
 
 interface SettingSpec {
   kind: Kind;
@@ -23,7 +23,17 @@ export const SETTINGS = {
   inventory: { kind: 'string', help: 'the accepted login-node inventory (file:, vault:)' },
   restart: { kind: 'list', help: 'workloads to restart after the Secret changes' },
   'webhook-secret': { kind: 'list', help: 'HMAC key(s) of the inventory webhook', secret: true },
+  'webhook-allow-removal': {
+    kind: 'string',
+    default: 'off',
+    help: 'on: a signed inventory webhook may drop names (the share limit still applies)',
+  },
   alerts: { kind: 'list', help: 'alert sink URLs (chat or JSON webhooks)' },
+  'alert-ok': {
+    kind: 'boolean',
+    default: 'false',
+    help: 'alert also when a scan is ok (true or false), for a daily all-clear',
+  },
   'warn-days': { kind: 'days', default: '30', help: 'leaf warning threshold in days' },
   'critical-days': { kind: 'days', default: '7', help: 'leaf critical threshold in days' },
   'ca-warn-days': { kind: 'days', default: '365', help: 'CA warning threshold in days' },
@@ -54,6 +64,25 @@ export const SETTINGS = {
     help: 'share of names a change may drop without force',
   },
   'rollout-timeout': { kind: 'days', default: '300', help: 'seconds to wait for a rollout' },
+  hub: { kind: 'string', default: 'default', help: 'name of the hub (logs, alerts, metrics)' },
+  hubs: { kind: 'string', help: 'several hubs as a JSON list (see README, "Several hubs")' },
+  probe: { kind: 'list', help: 'live endpoints HOST:PORT that should serve the proxy-client' },
+  fleet: { kind: 'list', help: 'fleet sources: k8s:NS?labelSelector=… or file:./secrets.json' },
+  'scan-concurrency': { kind: 'days', default: '4', help: 'hubs scanned at the same time' },
+  consumers: {
+    kind: 'list',
+    help: 'trust-bundle copies a CA rotation updates: NS/KIND/NAME#KEY or file:PATH#CA',
+  },
+  'rotation-two-person': {
+    kind: 'string',
+    default: 'off',
+    help: 'on: a CA rotation must be approved by someone other than who planned it',
+  },
+  renew: {
+    kind: 'string',
+    default: 'off',
+    help: 'on: the scheduled scan reissues a due or drifted proxy leaf itself',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -64,7 +93,9 @@ export interface Settings {
   inventory?: string;
   restart: string[];
   webhookSecret: string[];
+  webhookAllowRemoval: boolean;
   alerts: string[];
+  alertOk: boolean;
   warnDays: number;
   criticalDays: number;
   caWarnDays: number;
@@ -79,6 +110,14 @@ export interface Settings {
   certipyPrefix: string;
   maxRemovalShare: number;
   rolloutTimeout: number;
+  hub: string;
+  hubs?: string;
+  probe: string[];
+  fleet: string[];
+  scanConcurrency: number;
+  consumers: string[];
+  rotationTwoPerson: boolean;
+  renew: boolean;
 }
 
 /** `HUBCERTS_WARN_DAYS` for `warn-days`. */
@@ -115,7 +154,9 @@ export async function loadSettings(
     inventory: one('inventory'),
     restart: list('restart'),
     webhookSecret: list('webhook-secret'),
+    webhookAllowRemoval: onOff('webhook-allow-removal', one('webhook-allow-removal')),
     alerts: list('alerts'),
+    alertOk: boolean('alert-ok', one('alert-ok')),
     warnDays: days('warn-days', one('warn-days')),
     criticalDays: days('critical-days', one('critical-days')),
     caWarnDays: days('ca-warn-days', one('ca-warn-days')),
@@ -130,6 +171,14 @@ export async function loadSettings(
     certipyPrefix: one('certipy-prefix') ?? 'internal-ssl',
     maxRemovalShare: share(one('max-removal-share')),
     rolloutTimeout: days('rollout-timeout', one('rollout-timeout')),
+    hub: one('hub') ?? 'default',
+    hubs: one('hubs'),
+    probe: list('probe'),
+    fleet: list('fleet'),
+    scanConcurrency: Math.max(1, days('scan-concurrency', one('scan-concurrency'))),
+    consumers: list('consumers'),
+    rotationTwoPerson: onOff('rotation-two-person', one('rotation-two-person')),
+    renew: onOff('renew', one('renew')),
   };
   if (settings.criticalDays > settings.warnDays) {
     throw new ConfigError('critical-days must not be larger than warn-days');
@@ -164,6 +213,19 @@ function days(name: SettingName, value: string | undefined): number {
     throw new ConfigError(`--${name} must be a whole number, not ${JSON.stringify(value)}`);
   }
   return number;
+}
+
+function onOff(name: SettingName, value: string | undefined): boolean {
+  if (value === undefined || value === 'off' || value === 'false') return false;
+  if (value === 'on' || value === 'true') return true;
+  throw new ConfigError(`--${name} must be on or off, not ${JSON.stringify(value)}`);
+}
+
+function boolean(name: SettingName, value: string | undefined): boolean {
+  const word = value?.trim().toLowerCase();
+  if (word === 'true' || word === '1') return true;
+  if (word === 'false' || word === '0') return false;
+  throw new ConfigError(`--${name} must be true, false, 1 or 0, not ${JSON.stringify(value)}`);
 }
 
 function share(value: string | undefined): number {

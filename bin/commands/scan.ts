@@ -19,17 +19,13 @@ export const spec: CommandSpec = {
     'store',
     'secret',
     'inventory',
+    'probe',
     'warn-days',
     'critical-days',
     'ca-warn-days',
     'ca-critical-days',
   ],
   flags: {
-    probe: {
-      type: 'string',
-      multiple: true,
-      help: 'a live endpoint that should serve the proxy-client',
-    },
     prometheus: { type: 'boolean', help: 'print Prometheus text format (textfile collector)' },
   },
 };
@@ -52,7 +48,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       inventory: settings.inventory
         ? await openInventory(settings.inventory, backendOptions(ctx))
         : undefined,
-      probes: (parsed.flags.probe as string[] | undefined) ?? [],
+      probes: settings.probe,
     },
     { ...settings, now: ctx.io.now() },
   );

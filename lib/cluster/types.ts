@@ -2,6 +2,7 @@
  * What a publication target offers the workflows: the Secret the proxy and hub mount,
  * the workloads to restart after it changes, and the lock that keeps changes one at a time.
  */
+import type { CaName } from '../certset/model.js';
 
 /** The Secret as read, with the version a conditional write must name. */
 export interface PublishedSecret {
@@ -50,6 +51,21 @@ export interface Workloads {
     timeoutMs: number,
     onProgress: (message: string) => void,
   ): Promise<RolloutState>;
+}
+
+/**
+ * A copy of one trust bundle kept outside the Secret (a ConfigMap in another namespace, a
+ * file that job templates read), which a CA rotation must update along with the Secret.
+ */
+export interface BundleConsumer {
+  /** The reference as configured (`jobs/configmap/lab-trust#notebooks-ca_trust.crt`). */
+  readonly ref: string;
+  /** The CA whose trust bundle it carries (`notebooks-ca`). */
+  readonly bundle: CaName;
+  /** The PEM it holds now with the version a write must name, or null when absent. */
+  read(): Promise<{ pem: string; version: string } | null>;
+  /** Writes `pem` if still at `expected` (null: create); a lost race throws ConflictError. */
+  write(pem: string, expected: string | null): Promise<string>;
 }
 
 /** A held lock; `release` is safe to call twice. */

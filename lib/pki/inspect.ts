@@ -67,6 +67,73 @@ export interface CertificateInfo {
  */
 export function inspectDer(bytes: Uint8Array): CertificateInfo {
   const der = asBuffer(bytes);
+  const fields = locateFields(der);
+  const extensions = readExtensions(der, fields.spki.end, fields.tbs.end, true);
+  const info: CertificateInfo = {
+    subject: formatName(der, fields.subject),
+    issuer: formatName(der, fields.issuer),
+    serial: readIntegerHex(der, fields.serial),
+    fingerprintSha256: fingerprint(der),
+    notBefore: new Date(readTime(der, fields.notBefore)),
+    notAfter: new Date(readTime(der, fields.notAfter)),
+    sans: extensions.sans,
+    version: fields.version,
+    isCa: extensions.isCa,
+    subjectKeyId: extensions.subjectKeyId,
+    authorityKeyId: extensions.authorityKeyId,
+    keyAlgorithm: keyAlgorithm(der, fields.spki),
+    legacy: [],
+  };
+  if (fields.version === 1) info.legacy.push('VERSION_1');
+  if (isZeroInteger(der, fields.serial)) info.legacy.push('SERIAL_ZERO');
+  if (info.authorityKeyId === null && info.issuer !== info.subject) info.legacy.push('NO_AKI');
+  return info;
+}
+
+/** What a fleet scan decides on: validity, the CA flag and legacy traits. */
+export interface Triage {
+  notBefore: number;
+  notAfter: number;
+  isCa: boolean;
+  legacy: LegacyTrait[];
+}
+
+/**
+ * The fields the expiry and legacy checks need, and nothing else: no names are formatted,
+ * no fingerprint hashed. A fleet scan triages every certificate this way and inspects in
+ * full only those with a finding. Checks the same structure as `inspectDer`.
+ */
+export function triageDer(bytes: Uint8Array): Triage {
+  const der = asBuffer(bytes);
+  const fields = locateFields(der);
+  const extensions = readExtensions(der, fields.spki.end, fields.tbs.end, false);
+  const legacy: LegacyTrait[] = [];
+  if (fields.version === 1) legacy.push('VERSION_1');
+  if (isZeroInteger(der, fields.serial)) legacy.push('SERIAL_ZERO');
+  if (extensions.authorityKeyId === null && !sameName(der, fields.issuer, fields.subject)) {
+    legacy.push('NO_AKI');
+  }
+  return {
+    notBefore: readTime(der, fields.notBefore),
+    notAfter: readTime(der, fields.notAfter),
+    isCa: extensions.isCa,
+    legacy,
+  };
+}
+
+interface CertificateFields {
+  tbs: Tlv;
+  version: number;
+  serial: Tlv;
+  issuer: Tlv;
+  notBefore: Tlv;
+  notAfter: Tlv;
+  subject: Tlv;
+  spki: Tlv;
+}
+
+/** The TBSCertificate fields in RFC 5280 order; only the version and the tail are optional. */
+function locateFields(der: Buffer): CertificateFields {
   const cert = expectTlv(der, 0, der.length, TAG.SEQUENCE, 'Certificate');
   if (cert.end !== der.length) throw new PkiError('Malformed DER: data after the certificate');
   const tbs = expectTlv(der, cert.body, cert.end, TAG.SEQUENCE, 'TBSCertificate');
@@ -74,7 +141,6 @@ export function inspectDer(bytes: Uint8Array): CertificateInfo {
   const signature = expectTlv(der, signatureAlgorithm.end, cert.end, TAG.BIT_STRING, 'signature');
   if (signature.end !== cert.end) throw new PkiError('Malformed DER: data after the signature');
 
-  // TBSCertificate fields in RFC 5280 order; only the version and the tail are optional.
   let field = readTlv(der, tbs.body, tbs.end);
   let version = 1;
   if (field.tag === 0xa0) {
@@ -91,27 +157,16 @@ export function inspectDer(bytes: Uint8Array): CertificateInfo {
   const notAfter = readTlv(der, notBefore.end, validity.end);
   const subject = expectTlv(der, validity.end, tbs.end, TAG.SEQUENCE, 'subject');
   const spki = expectTlv(der, subject.end, tbs.end, TAG.SEQUENCE, 'subjectPublicKeyInfo');
+  return { tbs, version, serial, issuer, notBefore, notAfter, subject, spki };
+}
 
-  const extensions = readExtensions(der, spki.end, tbs.end);
-  const info: CertificateInfo = {
-    subject: formatName(der, subject),
-    issuer: formatName(der, issuer),
-    serial: readIntegerHex(der, serial),
-    fingerprintSha256: fingerprint(der),
-    notBefore: new Date(readTime(der, notBefore)),
-    notAfter: new Date(readTime(der, notAfter)),
-    sans: extensions.sans,
-    version,
-    isCa: extensions.isCa,
-    subjectKeyId: extensions.subjectKeyId,
-    authorityKeyId: extensions.authorityKeyId,
-    keyAlgorithm: keyAlgorithm(der, spki),
-    legacy: [],
-  };
-  if (version === 1) info.legacy.push('VERSION_1');
-  if (isZeroInteger(der, serial)) info.legacy.push('SERIAL_ZERO');
-  if (info.authorityKeyId === null && info.issuer !== info.subject) info.legacy.push('NO_AKI');
-  return info;
+/** Equal names: the same bytes, or (rarely, other string types) the same formatted text. */
+function sameName(der: Buffer, a: Tlv, b: Tlv): boolean {
+  const length = a.end - a.start;
+  if (length === b.end - b.start && der.compare(der, a.start, a.end, b.start, b.end) === 0) {
+    return true;
+  }
+  return formatName(der, a) === formatName(der, b);
 }
 
 /** The first certificate in `pem`; errors name `source`. */
@@ -182,7 +237,7 @@ const EXTENSION_BIT: Readonly<Record<number, number>> = {
 };
 
 // The tail of TBSCertificate: issuerUniqueID [1], subjectUniqueID [2], extensions [3].
-function readExtensions(der: Buffer, at: number, end: number): ExtensionFields {
+function readExtensions(der: Buffer, at: number, end: number, wantSans: boolean): ExtensionFields {
   const found: ExtensionFields = {
     sans: [],
     isCa: false,
@@ -197,13 +252,18 @@ function readExtensions(der: Buffer, at: number, end: number): ExtensionFields {
       throw new PkiError(`Malformed DER: unexpected field at byte ${field.start}`);
     }
     previous = field.tag & 0x1f;
-    if (field.tag === 0xa3) readExtensionList(der, field, found);
+    if (field.tag === 0xa3) readExtensionList(der, field, found, wantSans);
     at = field.end;
   }
   return found;
 }
 
-function readExtensionList(der: Buffer, field: Tlv, found: ExtensionFields): void {
+function readExtensionList(
+  der: Buffer,
+  field: Tlv,
+  found: ExtensionFields,
+  wantSans: boolean,
+): void {
   const list = expectTlv(der, field.body, field.end, TAG.SEQUENCE, 'Extensions');
   let seen = 0;
   for (let at = list.body; at < list.end; ) {
@@ -219,8 +279,9 @@ function readExtensionList(der: Buffer, field: Tlv, found: ExtensionFields): voi
     const bit = EXTENSION_BIT[kind] ?? 0;
     if (seen & bit) throw new PkiError(`Malformed DER: duplicate extension 2.5.29.${kind}`);
     seen |= bit;
-    if (kind === SAN) found.sans = readSans(der, value);
-    else if (kind === BASIC_CONSTRAINTS) found.isCa = readCaFlag(der, value);
+    if (kind === SAN) {
+      if (wantSans) found.sans = readSans(der, value);
+    } else if (kind === BASIC_CONSTRAINTS) found.isCa = readCaFlag(der, value);
     else if (kind === SKI) found.subjectKeyId = readKeyId(der, value, TAG.OCTET_STRING);
     else if (kind === AKI) {
       const aki = expectTlv(der, value.body, value.end, TAG.SEQUENCE, 'authorityKeyIdentifier');

@@ -19,16 +19,19 @@ import { bundleFile, CA_NAMES, type CaSet } from '../certset/model.js';
 import { ConflictError, StoreError } from '../errors.js';
 import { contentVersion, isMissing, writeFileAtomic } from '../files.js';
 import { FileArchive } from './file-archive.js';
+import { FileDocuments } from './file-documents.js';
 import type { ArchiveEntry, Audit, CaStore, StoredCaSet } from './types.js';
 
 const LAYOUT_FILES = CA_NAMES.flatMap((ca) => [certPath(ca), keyPath(ca), bundleFile(ca)]);
 
 export class DirStore implements CaStore {
   readonly ref: string;
+  readonly documents: FileDocuments;
   private readonly archive: FileArchive;
 
   constructor(private readonly path: string) {
     this.ref = `dir:${path}`;
+    this.documents = new FileDocuments(`${path.replace(/\/+$/, '')}.hubcerts`, this.ref);
     this.archive = new FileArchive(`${path.replace(/\/+$/, '')}.archive`, this.ref);
   }
 

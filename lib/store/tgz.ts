@@ -9,14 +9,17 @@ import { packStoreTarball, unpackStoreTarball } from '../certset/tarball.js';
 import { ConflictError, StoreError } from '../errors.js';
 import { contentVersion, isMissing, writeFileAtomic } from '../files.js';
 import { FileArchive } from './file-archive.js';
+import { FileDocuments } from './file-documents.js';
 import type { ArchiveEntry, Audit, CaStore, StoredCaSet } from './types.js';
 
 export class TgzStore implements CaStore {
   readonly ref: string;
+  readonly documents: FileDocuments;
   private readonly archive: FileArchive;
 
   constructor(private readonly path: string) {
     this.ref = `tgz:${path}`;
+    this.documents = new FileDocuments(`${path}.hubcerts`, this.ref);
     this.archive = new FileArchive(`${path}.archive`, this.ref);
   }
 

@@ -50,6 +50,26 @@ export interface CaStore {
 
   /** An archived set by id. */
   readArchive(id: string): Promise<CaSet>;
+
+  /** Small named documents kept beside the CA set (a rotation's plan and journal). */
+  readonly documents: DocumentStore;
+}
+
+/** A named document with the version a conditional write must name. */
+export interface StoredDocument {
+  text: string;
+  version: string;
+}
+
+/**
+ * Named text documents beside the CA set, with the same conditional-write rules: a write
+ * names the version it read (null: only if absent), a lost race throws ConflictError.
+ */
+export interface DocumentStore {
+  read(name: string): Promise<StoredDocument | null>;
+  write(name: string, text: string, expected: string | null): Promise<string>;
+  /** Removes a document if it is still at `expected`. */
+  remove(name: string, expected: string): Promise<void>;
 }
 
 /** Where the accepted login-node inventory is kept. */

@@ -13,10 +13,43 @@ import type {
   Workloads,
 } from '../../lib/cluster/types.js';
 import { ConflictError, LockHeldError } from '../../lib/errors.js';
-import type { ArchiveEntry, CaStore, InventorySource, StoredCaSet } from '../../lib/store/types.js';
+import type {
+  ArchiveEntry,
+  CaStore,
+  DocumentStore,
+  InventorySource,
+  StoredCaSet,
+  StoredDocument,
+} from '../../lib/store/types.js';
+
+/** Documents in a map, with the conditional-write rules of the real stores. */
+export class MemoryDocuments implements DocumentStore {
+  docs = new Map<string, StoredDocument>();
+  writes = 0;
+  private counter = 0;
+
+  async read(name: string) {
+    return this.docs.get(name) ?? null;
+  }
+
+  async write(name: string, text: string, expected: string | null) {
+    if ((this.docs.get(name)?.version ?? null) !== expected)
+      throw new ConflictError(`${name} changed`);
+    this.writes++;
+    const version = String(++this.counter);
+    this.docs.set(name, { text, version });
+    return version;
+  }
+
+  async remove(name: string, expected: string) {
+    if (this.docs.get(name)?.version !== expected) throw new ConflictError(`${name} changed`);
+    this.docs.delete(name);
+  }
+}
 
 export class MemoryStore implements CaStore {
   readonly ref = 'memory:store';
+  readonly documents = new MemoryDocuments();
   versions: CaSet[] = [];
   writes = 0;
 

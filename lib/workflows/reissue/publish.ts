@@ -5,7 +5,7 @@
  * stays on material that does not work.
  */
 import type { Publication } from '../../backends.js';
-import { ConflictError, HubcertsError } from '../../errors.js';
+import { ConflictError, HubcertsError, messageOf } from '../../errors.js';
 import type { Logger } from '../../log.js';
 
 /** A rollout failed; `restored` says what was put back. */
@@ -53,38 +53,59 @@ export async function publish(
   });
   if (request.restart.length === 0 || !target.workloads) return { rollout: 'none', restarted: [] };
 
+  // A restart that is refused (a paused or missing Deployment) fails like a rollout: the
+  // proxy would otherwise keep serving the old certificate beside a Secret that changed.
   const workloads = target.workloads;
-  const restarted = await restartAll(target, request.restart, request.fingerprint, log);
-  const states = await Promise.all(
-    request.restart.map((w) =>
-      workloads.waitForRollout(w, request.waitMs, (m) => log.info(m, { workload: w })),
-    ),
-  );
-  const failed = states.find((s) => !s.done && s.failed);
-  if (!failed) {
-    const pending = states.some((s) => !s.done);
-    return { rollout: pending ? 'pending' : 'done', restarted };
-  }
-
-  log.error('rollout failed; restoring the previous Secret', { reason: failed.message });
-  if (!request.previous)
-    throw new RolloutFailedError(
-      `rollout failed (${failed.message}); there was no previous Secret to restore`,
-      false,
-    );
+  let failure: string;
   try {
-    await target.secret.write(request.previous.data, request.previous.annotations, version);
+    const restarted = await restartAll(target, request.restart, request.fingerprint, log);
+    const states = await Promise.all(
+      request.restart.map((w) =>
+        workloads.waitForRollout(w, request.waitMs, (m) => log.info(m, { workload: w })),
+      ),
+    );
+    const failed = states.find((s) => !s.done && s.failed);
+    if (!failed) {
+      const pending = states.some((s) => !s.done);
+      return { rollout: pending ? 'pending' : 'done', restarted };
+    }
+    failure = `rollout failed (${failed.message})`;
+  } catch (error) {
+    failure = `restart failed (${messageOf(error)})`;
+  }
+  return restore(target, request, version, failure, log);
+}
+
+/** Puts the previous Secret back and restarts onto it; always ends in RolloutFailedError. */
+async function restore(
+  target: Publication,
+  request: PublishRequest,
+  written: string,
+  failure: string,
+  log: Logger,
+): Promise<never> {
+  log.error(`${failure}; restoring the previous Secret`);
+  if (!request.previous) {
+    throw new RolloutFailedError(`${failure}; there was no previous Secret to restore`, false);
+  }
+  try {
+    await target.secret.write(request.previous.data, request.previous.annotations, written);
   } catch (error) {
     const why =
-      error instanceof ConflictError ? 'the Secret changed again meanwhile' : String(error);
+      error instanceof ConflictError ? 'the Secret changed again meanwhile' : messageOf(error);
     throw new RolloutFailedError(
-      `rollout failed (${failed.message}) and the previous Secret could not be restored: ${why}`,
+      `${failure} and the previous Secret could not be restored: ${why}`,
       false,
     );
   }
-  await restartAll(target, request.restart, request.previous.fingerprint, log);
+  let restartNote = 'the workloads restarted onto it';
+  try {
+    await restartAll(target, request.restart, request.previous.fingerprint, log);
+  } catch (error) {
+    restartNote = `the workloads could not be restarted onto it (${messageOf(error)})`;
+  }
   throw new RolloutFailedError(
-    `rollout failed (${failed.message}); the previous Secret (proxy-client ${request.previous.fingerprint}) was restored and the workloads restarted onto it`,
+    `${failure}; the previous Secret (proxy-client ${request.previous.fingerprint}) was restored and ${restartNote}`,
     true,
   );
 }
