@@ -7,6 +7,7 @@ import { type CommandSpec, commandHelp, parseCommand } from './args.js';
 import * as exportCommand from './commands/export.js';
 import * as init from './commands/init.js';
 import * as reissue from './commands/reissue.js';
+import * as rotate from './commands/rotate.js';
 import * as scan from './commands/scan.js';
 import { type CommandContext, type Io, makeContext } from './context.js';
 import { exitCodeOf } from './exit.js';
@@ -16,7 +17,7 @@ interface Command {
   run(ctx: CommandContext): Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = { init, scan, reissue, export: exportCommand };
+const COMMANDS: Record<string, Command> = { init, scan, reissue, rotate, export: exportCommand };
 
 const OVERVIEW = `usage: hubcerts COMMAND [options]
 
@@ -27,6 +28,7 @@ commands:
   init      create a new CA set (and a first Secret); never overwrites
   scan      report expiry, SAN drift, broken chains and divergence (exit 0/1/2/3)
   reissue   issue a new proxy-client certificate for the inventory and publish it
+  rotate    replace the CA set: plan, apply, status, rollback (guarded, resumable)
   export    print a trust bundle, or the Secret as a kubectl manifest
 
 exit codes (all but scan): 0 done or nothing to do, 1 refused by a guard (nothing

@@ -1,6 +1,10 @@
 // Bundles the CLI into dist/ with esbuild: one ESM entry plus lazily loaded chunks, so a
 // command loads only what it uses (the certificate library and cloud clients come on demand).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry content hashes: clear the old ones so dist/ holds exactly one build.
+rmSync('dist/chunks', { recursive: true, force: true });
 
 await build({
   entryPoints: { hubcerts: 'bin/hubcerts.ts' },

@@ -1,7 +1,7 @@
 /** `hubcerts reissue`: a new proxy-client for the inventory's names, verified and published. */
 import { UsageError } from '../../lib/errors.js';
 import { loadX509 } from '../../lib/pki/issue.js';
-import { type GeneratedKey, generateKey } from '../../lib/pki/keys.js';
+import { type GeneratedKey, generateKey, takeEarlyKey } from '../../lib/pki/keys.js';
 import { runReissue } from '../../lib/workflows/reissue/index.js';
 import type { CommandSpec } from '../args.js';
 import { type CommandContext, open, required, whoAmI } from '../context.js';
@@ -48,7 +48,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   // Start the key and the certificate library now: both take a while and overlap the reads.
   let key: Promise<GeneratedKey> | undefined;
   if (!dryRun) {
-    key = generateKey(settings.keyType);
+    key = takeEarlyKey(settings.keyType) ?? generateKey(settings.keyType);
     key.catch(() => {});
     loadX509().catch(() => {});
   }

@@ -15,6 +15,7 @@ import { basename } from 'node:path';
 import { CA_NAMES, type CaName, isCaName } from '../certset/model.js';
 import { ConfigError } from '../errors.js';
 
+/** A parsed `consumers` entry. */
 export type ConsumerRef =
   | { kind: 'file'; ref: string; path: string; bundle: CaName }
   | {

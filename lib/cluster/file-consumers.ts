@@ -9,6 +9,7 @@ import { ClusterError, ConflictError } from '../errors.js';
 import { contentVersion, isMissing, writeFileAtomic } from '../files.js';
 import type { BundleConsumer } from './types.js';
 
+/** One bundle copy in a file. */
 export class FileConsumer implements BundleConsumer {
   constructor(
     readonly ref: string,

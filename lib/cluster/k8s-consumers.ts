@@ -18,6 +18,7 @@ import type { BundleConsumer } from './types.js';
 type K8sConsumerRef = Extract<ConsumerRef, { kind: 'k8s' }>;
 type Carrier = V1ConfigMap | V1Secret;
 
+/** One bundle copy under one key of a ConfigMap or Secret. */
 export class K8sConsumer implements BundleConsumer {
   readonly ref: string;
   readonly bundle: CaName;

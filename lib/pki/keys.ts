@@ -57,3 +57,25 @@ export function specOf(key: KeyObject): KeySpec {
   const kind = `${key.asymmetricKeyType} ${details?.modulusLength ?? details?.namedCurve ?? ''}`;
   throw new PkiError(`unsupported key type ${kind.trim()}`);
 }
+
+const early = new Map<KeySpec, Promise<GeneratedKey>>();
+
+/**
+ * Starts generating a key of `spec` now, to be taken later with `takeEarlyKey`. The CLI
+ * calls it before it loads the rest of itself, so the key (the slowest step of a reissue)
+ * is made while everything else loads and reads.
+ */
+export function startEarlyKey(spec: KeySpec): void {
+  if (early.has(spec)) return;
+  const pending = generateKey(spec);
+  // A failure is reported when the key is taken; until then it must not crash the process.
+  pending.catch(() => {});
+  early.set(spec, pending);
+}
+
+/** The key started by `startEarlyKey` for `spec`, once; undefined when none was started. */
+export function takeEarlyKey(spec: KeySpec): Promise<GeneratedKey> | undefined {
+  const pending = early.get(spec);
+  early.delete(spec);
+  return pending;
+}

@@ -1,13 +1,14 @@
 /**
  * Documents of a Vault store (a rotation's plan and journal): one secret per document at
  * `<path>-hubcerts/<name>` on the store's mount, the text in field `text`, versions are KV
- * versions. Removal soft-deletes the version that was read, so a newer version written
- * meanwhile stays; a document whose latest version is deleted reads as absent.
+ * versions. Removal destroys every version up to the one read, because a rotation plan
+ * holds the private keys of a CA set that was never used; a newer version written meanwhile
+ * stays. A document whose latest version is destroyed reads as absent.
  */
 import { ConflictError, StoreError } from '../errors.js';
 import type { DocumentStore, StoredDocument } from './types.js';
 import type { VaultClient } from './vault-client.js';
-import { deleteKvVersion, readKv, writeKv } from './vault-kv.js';
+import { destroyKvVersions, readKv, writeKv } from './vault-kv.js';
 import type { KvLocation, KvPath } from './vault-ref.js';
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -49,7 +50,7 @@ export class VaultDocuments implements DocumentStore {
     if (current.version !== expected) {
       throw new ConflictError(`document ${name} of ${this.#ref} changed since it was read`);
     }
-    await deleteKvVersion(this.#client, this.#at(name), this.#number(expected));
+    await destroyKvVersions(this.#client, this.#at(name), this.#number(expected));
   }
 
   /** The check-and-set version that creates the document only if it is absent. */

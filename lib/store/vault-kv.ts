@@ -137,13 +137,18 @@ export async function listKv(client: VaultClient, at: KvPath): Promise<string[]>
   return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string') : [];
 }
 
-/** Soft-deletes one version; a newer version written meanwhile stays readable. */
-export async function deleteKvVersion(
+/**
+ * Destroys versions 1 to `upTo` for good (their data, not the metadata): a newer version
+ * written meanwhile stays readable. Used for documents that hold private keys, which a soft
+ * delete would leave readable in the version history.
+ */
+export async function destroyKvVersions(
   client: VaultClient,
   at: KvPath,
-  version: number,
+  upTo: number,
 ): Promise<void> {
-  await client.write(`${at.mount}/delete/${at.path}`, { versions: [version] });
+  const versions = Array.from({ length: upTo }, (_, i) => i + 1);
+  await client.write(`${at.mount}/destroy/${at.path}`, { versions });
 }
 
 function isCasMismatch(error: unknown): boolean {

@@ -358,6 +358,8 @@ describe('documents beside the CA set', () => {
     const stale = await failureOf(store.documents.write('plan', '{"a":4}', created));
     await store.documents.remove('plan', updated);
     const removed = await store.documents.read('plan');
+    // A plan holds private keys: no earlier version may stay readable in the history.
+    const history = [1, 2].map((v) => emulator.secret('secret/hub-hubcerts/plan').read(v));
     const recreated = await store.documents.write('plan', '{"a":5}', null);
 
     // Assess
@@ -365,6 +367,7 @@ describe('documents beside the CA set', () => {
     expect(again).toBeInstanceOf(ConflictError);
     expect(stale).toBeInstanceOf(ConflictError);
     expect(removed).toBeNull();
+    expect(history.every((data) => data === undefined || data === null)).toBe(true);
     expect(await store.documents.read('plan')).toEqual({ text: '{"a":5}', version: '3' });
     expect(emulator.secret('secret/hub-hubcerts/plan').read()).toEqual({ text: '{"a":5}' });
   });
@@ -394,7 +397,7 @@ describe('least privilege', () => {
         // Vault appends a slash to a LIST path before checking; the emulator does not.
         'secret/metadata/hub-archive': ['list'],
         'secret/data/hub-hubcerts/*': ['create', 'read', 'update'],
-        'secret/delete/hub-hubcerts/*': ['update'],
+        'secret/destroy/hub-hubcerts/*': ['update'],
       },
     });
     const limited = await open('secret/hub#value', token);

@@ -1,8 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { issueLeafFrom } from '../../lib/certset/caset.js';
 import { fromSecretData, toSecretData } from '../../lib/certset/secret.js';
 import { GuardRefusal, LockHeldError } from '../../lib/errors.js';
 import { silentLogger } from '../../lib/log.js';
 import { inspectPem } from '../../lib/pki/inspect.js';
+import { desiredSans } from '../../lib/pki/names.js';
 import {
   FINGERPRINT_ANNOTATION,
   REVISION_ANNOTATION,
@@ -153,8 +155,37 @@ describe('reissue', () => {
     const later = new Date(NOW.getTime() + 340 * 86_400_000);
     const result = await runReissue(request(2, NODES), { ...ctx, now: () => later });
 
-    expect(result.reasons).toEqual(['EXPIRES_SOON']);
+    // Both leaves were issued together, so the proxy-api is due as well.
+    expect(result.reasons).toEqual(['EXPIRES_SOON', 'PROXY_API_DUE']);
     expect(secret.writes).toBe(1);
+  });
+
+  it('renews a due proxy-api together with the proxy-client, keeping the names', async () => {
+    // Prepare: a proxy-api issued for 10 days beside a healthy proxy-client.
+    const shortApi = await issueLeafFrom(hub.set, 'proxy-api', desiredSans(['hub'], []), {
+      keySpec: 'ec-p256',
+      days: 10,
+      now: NOW,
+    });
+    const data = toSecretData(hub.set, { ...hub.leaves, 'proxy-api': shortApi }, 'internal-ssl');
+    const secret = new MemorySecret(data, { [REVISION_ANNOTATION]: '1' });
+    const { ctx } = setup({ secret });
+
+    // Act
+    const result = await runReissue(request(1, NODES), ctx);
+
+    // Assess
+    expect(result.reasons).toEqual(['PROXY_API_DUE']);
+    const written = fromSecretData(secret.history.at(-1)!.data, 's');
+    expect(inspectPem(written.leaves['proxy-api'].cert).notAfter.getTime()).toBeGreaterThan(
+      NOW.getTime() + 300 * 86_400_000,
+    );
+    expect(inspectPem(written.leaves['proxy-api'].cert).sans).toEqual(
+      inspectPem(shortApi.cert).sans,
+    );
+    expect(result.fingerprint).not.toBe(
+      inspectPem(hub.leaves['proxy-client'].cert).fingerprintSha256,
+    );
   });
 
   it('refuses to reissue into a Secret that holds another CA set', async () => {

@@ -15,7 +15,8 @@ export type ReissueReason =
   | 'CHAIN_INVALID'
   | 'SAN_MISSING'
   | 'SAN_UNEXPECTED'
-  | 'EXPIRES_SOON';
+  | 'EXPIRES_SOON'
+  | 'PROXY_API_DUE';
 
 export interface Decision {
   reasons: ReissueReason[];
@@ -46,4 +47,17 @@ export function decideReissue(
   if (info.notAfter.getTime() - now.getTime() < renewDays * 86_400_000)
     reasons.push('EXPIRES_SOON');
   return { reasons, added, removed, current: info.sans };
+}
+
+/**
+ * Whether the proxy-api leaf needs replacing: a key that does not match, another CA, or
+ * fewer than `renewDays` left. Its SANs are the fixed names and are not judged here.
+ */
+export function proxyApiDue(pair: KeyPair, caCert: string, renewDays: number, now: Date): boolean {
+  const info = inspectPem(pair.cert, 'the proxy-api certificate');
+  return (
+    !keyMatchesCertificate(pair.cert, importPrivateKey(pair.key, 'the proxy-api key')) ||
+    !isSignedBy(pair.cert, caCert) ||
+    info.notAfter.getTime() - now.getTime() < renewDays * 86_400_000
+  );
 }

@@ -15,7 +15,7 @@ import { inspectPem } from '../../pki/inspect.js';
 import type { GeneratedKey, KeySpec } from '../../pki/keys.js';
 import { desiredSans } from '../../pki/names.js';
 import type { CaStore, InventorySource } from '../../store/types.js';
-import { decideReissue, type ReissueReason } from './decide.js';
+import { decideReissue, proxyApiDue, type ReissueReason } from './decide.js';
 import { guardRemovals } from './guard.js';
 import { publish } from './publish.js';
 import { verifyNewLeaf } from './verify.js';
@@ -121,6 +121,17 @@ async function reissueOnce(
     ctx.renewDays,
     ctx.now(),
   );
+  // A due proxy-api is renewed together with the proxy-client: the new proxy-client
+  // fingerprint is what restarts the proxy, so both are replaced in one rollout.
+  const apiDue =
+    current !== undefined &&
+    proxyApiDue(
+      current.leaves['proxy-api'],
+      stored.set.cas['proxy-api-ca'].cert,
+      ctx.renewDays,
+      ctx.now(),
+    );
+  if (apiDue) decision.reasons.push('PROXY_API_DUE');
   const applied = Number(published?.annotations[REVISION_ANNOTATION] ?? Number.NaN);
   checkRevision(
     req.inventory.revision,
@@ -173,8 +184,9 @@ async function reissueOnce(
   verifyNewLeaf('proxy-client', proxyClient, caCert, desired, ctx.leafDays);
   const proxyApiSans = desiredSans(req.inventory.names, []);
   const proxyApi =
-    current?.leaves['proxy-api'] ??
-    (await issueLeafFrom(stored.set, 'proxy-api', proxyApiSans, leafOptions));
+    current && !apiDue
+      ? current.leaves['proxy-api']
+      : await issueLeafFrom(stored.set, 'proxy-api', proxyApiSans, leafOptions);
   const leaves: Leaves = { 'proxy-api': proxyApi, 'proxy-client': proxyClient };
   assertConsistent(stored.set, leaves, 'the new Secret data');
   const fingerprint = inspectPem(proxyClient.cert).fingerprintSha256;

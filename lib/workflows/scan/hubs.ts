@@ -19,7 +19,10 @@ import { scanFleet } from './fleet.js';
 import { runScan } from './index.js';
 import { type Finding, type ScanReport, statusOf, toEntry } from './report.js';
 
-/** Findings on the proxy-client that a reissue repairs without a person deciding. */
+/** The leaves a reissue replaces (a due proxy-api is renewed with the proxy-client). */
+const LEAVES = new Set(['secret:proxy-client', 'secret:proxy-api']);
+
+/** Findings on those leaves that a reissue repairs without a person deciding. */
 const RENEWABLE = new Set([
   'EXPIRES_SOON',
   'EXPIRED',
@@ -118,9 +121,7 @@ async function scanHub(hub: HubConfig, options: HubScanOptions): Promise<ScanRep
 
 /** Reissues when the report shows a proxy-client a reissue repairs; true when it changed. */
 async function renew(hub: HubConfig, report: ScanReport, options: HubScanOptions, log: Logger) {
-  const due = report.findings.filter(
-    (f) => f.certificate === 'secret:proxy-client' && RENEWABLE.has(f.code),
-  );
+  const due = report.findings.filter((f) => LEAVES.has(f.certificate) && RENEWABLE.has(f.code));
   if (due.length === 0 || !hub.store || !hub.secret || !hub.inventory) return false;
   try {
     const accepted = await (await openInventory(hub.inventory, options.backends)).read();
