@@ -158,6 +158,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'hubcerts-bench-scan-'));
   try {
     const rss: Record<number, number> = {};
+    const rssK8s: Record<number, number> = {};
     for (const n of [10_000, 50_000]) {
       const path = join(dir, `dump-${n}.json`);
       await makeDump(path, n);
@@ -167,6 +168,7 @@ async function main(): Promise<void> {
       const served = await serveDump(path, dir);
       const k8s = await repeat(3, 'k8s', served.kubeconfig).finally(() => served.emulator.close());
       const k = median(k8s.map((r) => r.ms));
+      rssK8s[n] = Math.max(...k8s.map((r) => r.rssMiB));
       const f = median(floor.map((r) => r.ms));
       const d = median(dump.map((r) => r.ms));
       rss[n] = Math.max(...dump.map((r) => r.rssMiB));

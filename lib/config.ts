@@ -6,7 +6,7 @@
 import { ConfigError } from './errors.js';
 import { DEFAULT_KEY_SPEC, type KeySpec, parseKeySpec } from './pki/keys.js';
 
-type Kind = 'string' | 'list' | 'days' | 'number' | 'key' | 'boolean';
+type Kind = 'string' | 'list' | 'count' | 'number' | 'key' | 'boolean';
 
 interface SettingSpec {
   kind: Kind;
@@ -34,10 +34,10 @@ export const SETTINGS = {
     default: 'false',
     help: 'alert also when a scan is ok (true or false), for a daily all-clear',
   },
-  'warn-days': { kind: 'days', default: '30', help: 'leaf warning threshold in days' },
-  'critical-days': { kind: 'days', default: '7', help: 'leaf critical threshold in days' },
-  'ca-warn-days': { kind: 'days', default: '365', help: 'CA warning threshold in days' },
-  'ca-critical-days': { kind: 'days', default: '90', help: 'CA critical threshold in days' },
+  'warn-days': { kind: 'count', default: '30', help: 'leaf warning threshold in days' },
+  'critical-days': { kind: 'count', default: '7', help: 'leaf critical threshold in days' },
+  'ca-warn-days': { kind: 'count', default: '365', help: 'CA warning threshold in days' },
+  'ca-critical-days': { kind: 'count', default: '90', help: 'CA critical threshold in days' },
   'hub-api': { kind: 'string', help: 'JupyterHub REST API URL (active servers)' },
   'hub-api-token': { kind: 'string', help: 'token for the JupyterHub REST API', secret: true },
   kubeconfig: {
@@ -46,10 +46,10 @@ export const SETTINGS = {
     secret: true,
   },
   'key-type': { kind: 'key', default: DEFAULT_KEY_SPEC, help: 'key type of new material' },
-  'leaf-days': { kind: 'days', default: '365', help: 'lifetime of new leaves in days' },
-  'ca-days': { kind: 'days', default: '1826', help: 'lifetime of new CAs in days' },
+  'leaf-days': { kind: 'count', default: '365', help: 'lifetime of new leaves in days' },
+  'ca-days': { kind: 'count', default: '1826', help: 'lifetime of new CAs in days' },
   'renew-days': {
-    kind: 'days',
+    kind: 'count',
     default: '30',
     help: 'reissue a leaf that has fewer days left than this',
   },
@@ -63,12 +63,12 @@ export const SETTINGS = {
     default: '0.2',
     help: 'share of names a change may drop without force',
   },
-  'rollout-timeout': { kind: 'days', default: '300', help: 'seconds to wait for a rollout' },
+  'rollout-timeout': { kind: 'count', default: '300', help: 'seconds to wait for a rollout' },
   hub: { kind: 'string', default: 'default', help: 'name of the hub (logs, alerts, metrics)' },
   hubs: { kind: 'string', help: 'several hubs as a JSON list (see README, "Several hubs")' },
   probe: { kind: 'list', help: 'live endpoints HOST:PORT that should serve the proxy-client' },
   fleet: { kind: 'list', help: 'fleet sources: k8s:NS?labelSelector=… or file:./secrets.json' },
-  'scan-concurrency': { kind: 'days', default: '4', help: 'hubs scanned at the same time' },
+  'scan-concurrency': { kind: 'count', default: '4', help: 'hubs scanned at the same time' },
   consumers: {
     kind: 'list',
     help: 'trust-bundle copies a CA rotation updates: NS/KIND/NAME#KEY or file:PATH#CA',
@@ -157,25 +157,25 @@ export async function loadSettings(
     webhookAllowRemoval: onOff('webhook-allow-removal', one('webhook-allow-removal')),
     alerts: list('alerts'),
     alertOk: boolean('alert-ok', one('alert-ok')),
-    warnDays: days('warn-days', one('warn-days')),
-    criticalDays: days('critical-days', one('critical-days')),
-    caWarnDays: days('ca-warn-days', one('ca-warn-days')),
-    caCriticalDays: days('ca-critical-days', one('ca-critical-days')),
+    warnDays: count('warn-days', one('warn-days')),
+    criticalDays: count('critical-days', one('critical-days')),
+    caWarnDays: count('ca-warn-days', one('ca-warn-days')),
+    caCriticalDays: count('ca-critical-days', one('ca-critical-days')),
     hubApi: one('hub-api'),
     hubApiToken: one('hub-api-token'),
     kubeconfig: one('kubeconfig'),
     keyType: parseKeySpec(one('key-type') ?? DEFAULT_KEY_SPEC, envName('key-type')),
-    leafDays: days('leaf-days', one('leaf-days')),
-    caDays: days('ca-days', one('ca-days')),
-    renewDays: days('renew-days', one('renew-days')),
+    leafDays: count('leaf-days', one('leaf-days')),
+    caDays: count('ca-days', one('ca-days')),
+    renewDays: count('renew-days', one('renew-days')),
     certipyPrefix: one('certipy-prefix') ?? 'internal-ssl',
     maxRemovalShare: share(one('max-removal-share')),
-    rolloutTimeout: days('rollout-timeout', one('rollout-timeout')),
+    rolloutTimeout: count('rollout-timeout', one('rollout-timeout')),
     hub: one('hub') ?? 'default',
     hubs: one('hubs'),
     probe: list('probe'),
     fleet: list('fleet'),
-    scanConcurrency: Math.max(1, days('scan-concurrency', one('scan-concurrency'))),
+    scanConcurrency: Math.max(1, count('scan-concurrency', one('scan-concurrency'))),
     consumers: list('consumers'),
     rotationTwoPerson: onOff('rotation-two-person', one('rotation-two-person')),
     renew: onOff('renew', one('renew')),
@@ -207,7 +207,8 @@ function splitList(value: string): string[] {
   return value.split(/[\s,]+/).filter(Boolean);
 }
 
-function days(name: SettingName, value: string | undefined): number {
+/** A whole number of days, seconds or hubs. */
+function count(name: SettingName, value: string | undefined): number {
   const number = Number(value);
   if (value === undefined || !/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number)) {
     throw new ConfigError(`--${name} must be a whole number, not ${JSON.stringify(value)}`);

@@ -184,6 +184,43 @@ describe('consistency of the published material', () => {
   });
 });
 
+describe('certipy.json against the files', () => {
+  it('accepts the records hubcerts writes for the configured prefix', async () => {
+    const report = await runScan(sources(hub), {
+      ...THRESHOLDS,
+      now: NOW,
+      certipyPrefix: 'internal-ssl',
+    });
+    expect(report.findings).toEqual([]);
+  });
+
+  it('reports records under another prefix than the hub unpacks to as CERTIPY_MISMATCH', async () => {
+    const data = toSecretData(hub.set, hub.leaves, '/srv/elsewhere');
+    const report = await runScan(sources(hub, { data }), {
+      ...THRESHOLDS,
+      now: NOW,
+      certipyPrefix: 'internal-ssl',
+    });
+
+    expect(codes(report)).toEqual(['critical:CERTIPY_MISMATCH:secret:certipy.json']);
+    expect(report.findings[0]?.message).toMatch(/expected paths under internal-ssl\//);
+  });
+
+  it('reports a leaf record with the wrong parent CA', async () => {
+    const data = toSecretData(hub.set, hub.leaves, 'internal-ssl');
+    const records = JSON.parse(data['certipy.json']!.toString());
+    records['proxy-client'].parent_ca = 'hub-ca';
+    data['certipy.json'] = Buffer.from(JSON.stringify(records));
+    const report = await runScan(sources(hub, { data }), {
+      ...THRESHOLDS,
+      now: NOW,
+      certipyPrefix: 'internal-ssl',
+    });
+
+    expect(report.findings[0]?.message).toMatch(/does not match its files for .*proxy-client/);
+  });
+});
+
 describe('sources that cannot be read', () => {
   it('makes the status unknown and still scans the other sources', async () => {
     const s = sources(hub);

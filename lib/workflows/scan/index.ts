@@ -6,14 +6,15 @@
 
 import { inventorySans } from '../../certset/inventory.js';
 import { FOLDER_NAMING } from '../../certset/layout.js';
-import { CA_NAMES, type CaSet, LEAF_NAMES, type Leaves } from '../../certset/model.js';
-import { fromSecretData, SECRET_NAMING } from '../../certset/secret.js';
+import { CA_NAMES, type CaSet, LEAF_NAMES } from '../../certset/model.js';
+import { fromSecretData, type HubSecret, SECRET_NAMING } from '../../certset/secret.js';
 import { fetchServedCertificate } from '../../cluster/probe.js';
 import type { SecretTarget } from '../../cluster/types.js';
 import { messageOf } from '../../errors.js';
 import { inspectDer, inspectPem } from '../../pki/inspect.js';
 import { toPem } from '../../pki/pem.js';
 import type { CaStore, InventorySource } from '../../store/types.js';
+import { checkCertipy } from './checks/certipy.js';
 import { checkConsistency } from './checks/consistency.js';
 import { checkDivergence } from './checks/divergence.js';
 import { checkEndpoint } from './checks/endpoint.js';
@@ -38,6 +39,8 @@ export interface ScanSources {
 
 export interface ScanOptions extends Thresholds {
   now: Date;
+  /** Where the hub unpacks the Secret: the prefix certipy.json's paths must carry. */
+  certipyPrefix?: string;
   /** Fetches the DER an endpoint serves; the TLS prober unless a test replaces it. */
   fetchServed?: (target: string) => Promise<Buffer>;
 }
@@ -96,6 +99,8 @@ export async function runScan(sources: ScanSources, options: ScanOptions): Promi
       ),
     );
     if (store) findings.push(...checkDivergence(store, sources.store!.ref, secret.caSet, ref));
+    if (options.certipyPrefix)
+      findings.push(...checkCertipy(secret.certipy, options.certipyPrefix, ref));
   }
 
   // Per-certificate checks, once per distinct certificate: the Secret's copies of the
@@ -144,7 +149,7 @@ async function readStore(store: CaStore): Promise<CaSet> {
   return stored.set;
 }
 
-async function readSecret(target: SecretTarget): Promise<{ caSet: CaSet; leaves: Leaves }> {
+async function readSecret(target: SecretTarget): Promise<HubSecret> {
   const published = await target.read();
   if (!published) throw new Error('the Secret does not exist; run hubcerts reissue to publish it');
   return fromSecretData(published.data, target.ref);

@@ -19,6 +19,7 @@ export type FindingCode =
   | 'SECRET_STORE_DIVERGED'
   | 'LEGACY_X509'
   | 'ENDPOINT_MISMATCH'
+  | 'CERTIPY_MISMATCH'
   | 'SOURCE_UNREADABLE';
 
 export interface Finding {

@@ -71,11 +71,16 @@ export class ObjectStore {
 
   /** Every object of a type in a namespace, by name. */
   all(type: ResourceType, namespace: string): KubeObject[] {
+    return this.#stored(type, namespace).map((o) => structuredClone(o));
+  }
+
+  /** The stored objects themselves, in name order: callers must not change them. */
+  #stored(type: ResourceType, namespace: string): KubeObject[] {
     const prefix = key(type, namespace, '');
     return [...this.#objects.entries()]
       .filter(([k]) => k.startsWith(prefix))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, o]) => structuredClone(o));
+      .map(([, o]) => o);
   }
 
   /** Makes every continue token issued so far too old, as etcd compaction does. */
@@ -106,14 +111,15 @@ export class ObjectStore {
       rv = decoded.rv;
       after = decoded.start;
     }
-    // Lists run in name order, so a token only needs the last name it returned.
-    const kept = this.all(type, namespace)
+    // Lists run in name order, so a token only needs the last name it returned. Only the
+    // page handed out is copied: copying every object for every page makes long lists slow.
+    const kept = this.#stored(type, namespace)
       .filter((o) => (o.metadata?.name ?? '') > after)
       .filter(keep);
     if (limit === undefined || limit <= 0 || kept.length <= limit) {
-      return { items: kept, resourceVersion: String(rv) };
+      return { items: kept.map((o) => structuredClone(o)), resourceVersion: String(rv) };
     }
-    const items = kept.slice(0, limit);
+    const items = kept.slice(0, limit).map((o) => structuredClone(o));
     const last = items[items.length - 1]?.metadata?.name ?? '';
     return {
       items,
