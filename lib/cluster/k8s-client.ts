@@ -1,14 +1,20 @@
 /**
  * The cluster connection the Kubernetes backends share: where the credentials come from
  * (a kubeconfig document, the `KUBECONFIG` files, or the in-cluster service account), the
- * API clients, and the two ways a call is made: `call` for reads and idempotent writes,
- * retried while the failure is transient, and `write` for changes whose lost answer must be
- * checked before they are sent again.
+ * one request function every API call goes through, and the two ways a call is made: `call`
+ * for reads and idempotent writes, retried while the failure is transient, and `write` for
+ * changes whose lost answer must be checked before they are sent again.
+ *
+ * Requests are plain JSON over the transport client-node itself uses (undici's fetch, with the
+ * dispatcher and headers the KubeConfig applies for TLS and credentials). The generated API
+ * classes are left out on purpose: each one loads a serializer naming every model, which
+ * multiplied the size and the cold start of every Lambda bundle.
  */
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { AppsV1Api, CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiException, KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { fetch } from 'undici';
 import type { BackendOptions } from '../backends.js';
 import { ConfigError, messageOf } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
@@ -102,22 +108,79 @@ function checked(config: KubeConfig, source: string): KubeConfig {
   return config;
 }
 
-/** The API clients and retry rules of one cluster connection. */
+/** The HTTP methods the Kubernetes backends use. */
+export type K8sMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** What a request carries besides its method and path. */
+export interface K8sRequestOptions {
+  /** Query parameters; undefined ones are left out. */
+  query?: Record<string, string | number | undefined>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Content type of the body; `application/json` unless a patch needs another. */
+  contentType?: string;
+}
+
+/**
+ * An API path with every interpolated value URL-encoded as one segment:
+ * apiPath`/api/v1/namespaces/${namespace}/secrets/${name}`.
+ */
+export function apiPath(parts: TemplateStringsArray, ...segments: string[]): string {
+  return parts.reduce(
+    (path, part, index) =>
+      index === 0 ? part : `${path}${encodeURIComponent(segments[index - 1] ?? '')}${part}`,
+    '',
+  );
+}
+
+/** The request function and retry rules of one cluster connection. */
 export class K8sClient {
-  readonly core: CoreV1Api;
-  readonly apps: AppsV1Api;
-  readonly coordination: CoordinationV1Api;
   readonly tuning: K8sTuning;
+  readonly #config: KubeConfig;
 
   constructor(config: KubeConfig, tuning: Partial<K8sTuning> = {}) {
     this.tuning = { ...DEFAULT_K8S_TUNING, ...tuning };
-    this.core = config.makeApiClient(CoreV1Api);
-    this.apps = config.makeApiClient(AppsV1Api);
-    this.coordination = config.makeApiClient(CoordinationV1Api);
+    this.#config = config;
   }
 
   get log(): Logger {
     return this.tuning.log;
+  }
+
+  /**
+   * One API request to the current cluster; the answer's JSON as it came (times stay text).
+   * A status outside 2xx throws client-node's ApiException with the body as text, as its
+   * generated clients do, so `k8s-errors.ts` reads both alike.
+   */
+  async request<T>(method: K8sMethod, path: string, options: K8sRequestOptions = {}): Promise<T> {
+    const server = this.#config.getCurrentCluster()?.server ?? '';
+    const context = new RequestContext(`${server.replace(/\/+$/, '')}${path}`, method);
+    for (const [name, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) context.setQueryParam(name, String(value));
+    }
+    context.setHeaderParam('Accept', 'application/json');
+    if (options.body !== undefined) {
+      context.setHeaderParam('Content-Type', options.contentType ?? 'application/json');
+      context.setBody(JSON.stringify(options.body));
+    }
+    // Token, client certificate, CA and insecure-skip-tls-verify, as client-node applies them.
+    await this.#config.applySecurityAuthentication(context);
+
+    const response = await fetch(context.getUrl(), {
+      method,
+      headers: context.getHeaders(),
+      body: context.getBody() as string | undefined,
+      dispatcher: context.getDispatcher(),
+    });
+    const text = await response.text();
+    if (response.status < 200 || response.status > 299) {
+      const headers: Record<string, string> = {};
+      response.headers.forEach((value, name) => {
+        headers[name] = value;
+      });
+      throw new ApiException(response.status, `${method} ${path}`, text, headers);
+    }
+    return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
   /**

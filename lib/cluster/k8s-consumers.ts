@@ -10,7 +10,7 @@ import type { BackendOptions } from '../backends.js';
 import type { CaName } from '../certset/model.js';
 import { ConflictError } from '../errors.js';
 import type { ConsumerRef } from './consumer-ref.js';
-import { K8sClient, type K8sTuning, loadKubeConfig } from './k8s-client.js';
+import { apiPath, K8sClient, type K8sTuning, loadKubeConfig } from './k8s-client.js';
 import { k8sStatusOf } from './k8s-errors.js';
 import { FIELD_MANAGER, MANAGED_BY_LABEL, MANAGER } from './k8s-secret-data.js';
 import type { BundleConsumer } from './types.js';
@@ -41,6 +41,7 @@ export class K8sConsumer implements BundleConsumer {
 
   async write(pem: string, expected: string | null): Promise<string> {
     const { namespace, name, key } = this.target;
+    const query = { fieldManager: FIELD_MANAGER };
     const applied = async () => {
       const found = await this.fetch();
       return found && this.valueOf(found) === pem ? found : undefined;
@@ -50,17 +51,12 @@ export class K8sConsumer implements BundleConsumer {
       const created = await this.client.write(
         { verb: 'create', subject: this.subject },
         () =>
-          this.isSecret
-            ? this.client.core.createNamespacedSecret({
-                namespace,
-                body: { ...body, type: 'Opaque', data: { [key]: base64(pem) } },
-                fieldManager: FIELD_MANAGER,
-              })
-            : this.client.core.createNamespacedConfigMap({
-                namespace,
-                body: { ...body, data: { [key]: pem } },
-                fieldManager: FIELD_MANAGER,
-              }),
+          this.client.request<Carrier>('POST', this.collection, {
+            query,
+            body: this.isSecret
+              ? { ...body, type: 'Opaque', data: { [key]: base64(pem) } }
+              : { ...body, data: { [key]: pem } },
+          }),
         applied,
       );
       return created.metadata?.resourceVersion ?? '';
@@ -76,27 +72,14 @@ export class K8sConsumer implements BundleConsumer {
     const replaced = await this.client.write(
       { verb: 'replace', subject: this.subject },
       () =>
-        this.isSecret
-          ? this.client.core.replaceNamespacedSecret({
-              name,
-              namespace,
-              body: {
-                ...(current as V1Secret),
-                metadata,
-                data: { ...current.data, [key]: base64(pem) },
-              },
-              fieldManager: FIELD_MANAGER,
-            })
-          : this.client.core.replaceNamespacedConfigMap({
-              name,
-              namespace,
-              body: {
-                ...(current as V1ConfigMap),
-                metadata,
-                data: { ...current.data, [key]: pem },
-              },
-              fieldManager: FIELD_MANAGER,
-            }),
+        this.client.request<Carrier>('PUT', this.path, {
+          query,
+          body: {
+            ...current,
+            metadata,
+            data: { ...current.data, [key]: this.isSecret ? base64(pem) : pem },
+          },
+        }),
       applied,
     );
     return replaced.metadata?.resourceVersion ?? '';
@@ -104,11 +87,8 @@ export class K8sConsumer implements BundleConsumer {
 
   /** One plain read; null when the object does not exist. */
   private async fetch(): Promise<Carrier | null> {
-    const { namespace, name } = this.target;
     try {
-      return this.isSecret
-        ? await this.client.core.readNamespacedSecret({ name, namespace })
-        : await this.client.core.readNamespacedConfigMap({ name, namespace });
+      return await this.client.request<Carrier>('GET', this.path);
     } catch (error) {
       if (k8sStatusOf(error)?.code === 404) return null;
       throw error;
@@ -119,6 +99,18 @@ export class K8sConsumer implements BundleConsumer {
     const value = found.data?.[this.target.key];
     if (value === undefined) return undefined;
     return this.isSecret ? Buffer.from(value, 'base64').toString('utf8') : value;
+  }
+
+  /** The Secrets or ConfigMaps of the target's namespace. */
+  private get collection(): string {
+    const { namespace } = this.target;
+    return this.isSecret
+      ? apiPath`/api/v1/namespaces/${namespace}/secrets`
+      : apiPath`/api/v1/namespaces/${namespace}/configmaps`;
+  }
+
+  private get path(): string {
+    return `${this.collection}/${encodeURIComponent(this.target.name)}`;
   }
 
   private get isSecret(): boolean {

@@ -10,7 +10,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { BackendOptions } from '../backends.js';
 import { ConfigError } from '../errors.js';
-import { K8sClient, type K8sTuning, loadKubeConfig } from './k8s-client.js';
+import { apiPath, K8sClient, type K8sTuning, loadKubeConfig } from './k8s-client.js';
 import { k8sStatusOf } from './k8s-errors.js';
 import { published } from './k8s-secret-data.js';
 import type { PublishedSecret } from './types.js';
@@ -41,18 +41,20 @@ export class K8sFleet {
       throw new ConfigError(`the page size of a Secret list must be a whole number above 0`);
     }
     const action = { verb: 'list', subject: `Secrets in ${namespace}` };
+    const secrets = apiPath`/api/v1/namespaces/${namespace}/secrets`;
     const handedOut = new Set<string>();
     let token: string | undefined;
     let expired = 0;
     for (;;) {
-      let page: { items: V1Secret[]; metadata?: { _continue?: string } };
+      let page: { items: V1Secret[]; metadata?: { continue?: string } };
       try {
         page = await this.client.call(action, () =>
-          this.client.core.listNamespacedSecret({
-            namespace,
-            labelSelector: labelSelector === '' ? undefined : labelSelector,
-            limit: pageSize,
-            _continue: token,
+          this.client.request<typeof page>('GET', secrets, {
+            query: {
+              labelSelector: labelSelector === '' ? undefined : labelSelector,
+              limit: pageSize,
+              continue: token,
+            },
           }),
         );
       } catch (error) {
@@ -70,7 +72,7 @@ export class K8sFleet {
       const fresh = page.items.filter((item) => !handedOut.has(item.metadata?.name ?? ''));
       for (const item of fresh) handedOut.add(item.metadata?.name ?? '');
       if (fresh.length > 0) yield fresh.map((item) => listed(item, namespace));
-      token = page.metadata?._continue || undefined;
+      token = page.metadata?.continue || undefined;
       if (token === undefined) return;
     }
   }

@@ -14,14 +14,25 @@
  * - Release clears the holder and shortens the duration to one second, conditionally. It
  *   never throws: the Lease expires by itself, and failing a change that was already applied
  *   because its lock could not be tidied up would misreport what happened.
- * - Times are sent as V1MicroTime: the API server refuses a Date's three fraction digits.
+ * - Times travel as MicroTime text with exactly six fraction digits: the API server refuses
+ *   the three of `Date.toISOString()`.
  */
-import { type V1Lease, type V1LeaseSpec, V1MicroTime } from '@kubernetes/client-node';
+import type { V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import { ConflictError, LockHeldError, messageOf } from '../errors.js';
-import type { K8sClient } from './k8s-client.js';
+import { apiPath, type K8sClient } from './k8s-client.js';
 import { k8sStatusOf } from './k8s-errors.js';
 import { FIELD_MANAGER, MANAGED_BY_LABEL, MANAGER } from './k8s-secret-data.js';
 import type { HubLock, LockHandle } from './types.js';
+
+/**
+ * A Lease as it travels: client-node types its MicroTimes as Dates, which only its generated
+ * clients produce; as JSON they are text.
+ */
+type LeaseSpec = Omit<V1LeaseSpec, 'acquireTime' | 'renewTime'> & {
+  acquireTime?: string;
+  renewTime?: string;
+};
+type Lease = Omit<V1Lease, 'spec'> & { spec?: LeaseSpec };
 
 /** Name of the Lease guarding changes to the Secret `secretName`. */
 export function leaseName(secretName: string): string {
@@ -56,9 +67,9 @@ export class K8sLease implements HubLock {
     throw new LockHeldError(this.resource, 'another process that keeps deleting it');
   }
 
-  private async create(holder: string, duration: number): Promise<V1Lease | undefined> {
-    const acquired = new V1MicroTime();
-    const body: V1Lease = {
+  private async create(holder: string, duration: number): Promise<Lease | undefined> {
+    const acquired = microTime(Date.now());
+    const body: Lease = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: {
@@ -72,10 +83,9 @@ export class K8sLease implements HubLock {
       return await this.client.write(
         this.action('create'),
         () =>
-          this.client.coordination.createNamespacedLease({
-            namespace: this.namespace,
+          this.client.request<Lease>('POST', this.collection, {
+            query: { fieldManager: FIELD_MANAGER },
             body,
-            fieldManager: FIELD_MANAGER,
           }),
         () => this.heldBy(holder, acquired),
       );
@@ -85,10 +95,10 @@ export class K8sLease implements HubLock {
     }
   }
 
-  private async takeOver(found: V1Lease, holder: string, duration: number): Promise<V1Lease> {
-    const acquired = new V1MicroTime();
+  private async takeOver(found: Lease, holder: string, duration: number): Promise<Lease> {
+    const acquired = microTime(Date.now());
     const transitions = (found.spec?.leaseTransitions ?? 0) + 1;
-    const body: V1Lease = { ...found, spec: held(holder, duration, acquired, transitions) };
+    const body: Lease = { ...found, spec: held(holder, duration, acquired, transitions) };
     try {
       const taken = await this.client.write(
         this.action('take over'),
@@ -109,7 +119,7 @@ export class K8sLease implements HubLock {
     }
   }
 
-  private handle(lease: V1Lease, holder: string): LockHandle {
+  private handle(lease: Lease, holder: string): LockHandle {
     let current = lease;
     let released = false;
     return {
@@ -117,9 +127,9 @@ export class K8sLease implements HubLock {
       renew: async () => {
         if (released) return;
         const acquired = current.spec?.acquireTime;
-        const body: V1Lease = {
+        const body: Lease = {
           ...current,
-          spec: { ...current.spec, renewTime: new V1MicroTime() },
+          spec: { ...current.spec, renewTime: microTime(Date.now()) },
         };
         try {
           current = await this.client.write(
@@ -141,12 +151,12 @@ export class K8sLease implements HubLock {
     };
   }
 
-  private async release(lease: V1Lease): Promise<void> {
-    const spec: V1LeaseSpec = {
+  private async release(lease: Lease): Promise<void> {
+    const spec: LeaseSpec = {
       ...lease.spec,
       holderIdentity: undefined,
       leaseDurationSeconds: 1,
-      renewTime: new V1MicroTime(),
+      renewTime: microTime(Date.now()),
     };
     try {
       await this.client.call(this.action('release'), () => this.replace({ ...lease, spec }));
@@ -164,7 +174,7 @@ export class K8sLease implements HubLock {
   }
 
   /** Whether a held Lease may be taken over; see the module comment. */
-  private expired(lease: V1Lease): boolean {
+  private expired(lease: Lease): boolean {
     const { clock, clockSkewMs } = this.client.tuning;
     const version = lease.metadata?.resourceVersion ?? '';
     const now = clock();
@@ -178,9 +188,9 @@ export class K8sLease implements HubLock {
   /** The Lease when `holder` holds it since `acquired` (and renewed at `renewed`). */
   private async heldBy(
     holder: string,
-    acquired: unknown,
-    renewed?: unknown,
-  ): Promise<V1Lease | undefined> {
+    acquired: string | undefined,
+    renewed?: string,
+  ): Promise<Lease | undefined> {
     const lease = (await this.read()) ?? undefined;
     const spec = lease?.spec;
     if (spec?.holderIdentity !== holder || timeOf(spec.acquireTime) !== timeOf(acquired)) {
@@ -189,13 +199,10 @@ export class K8sLease implements HubLock {
     return renewed === undefined || timeOf(spec.renewTime) === timeOf(renewed) ? lease : undefined;
   }
 
-  private async read(): Promise<V1Lease | null> {
+  private async read(): Promise<Lease | null> {
     try {
       return await this.client.call(this.action('read'), () =>
-        this.client.coordination.readNamespacedLease({
-          name: this.name,
-          namespace: this.namespace,
-        }),
+        this.client.request<Lease>('GET', this.path),
       );
     } catch (error) {
       if (k8sStatusOf(error)?.code === 404) return null;
@@ -203,13 +210,19 @@ export class K8sLease implements HubLock {
     }
   }
 
-  private replace(body: V1Lease): Promise<V1Lease> {
-    return this.client.coordination.replaceNamespacedLease({
-      name: this.name,
-      namespace: this.namespace,
+  private replace(body: Lease): Promise<Lease> {
+    return this.client.request<Lease>('PUT', this.path, {
+      query: { fieldManager: FIELD_MANAGER },
       body,
-      fieldManager: FIELD_MANAGER,
     });
+  }
+
+  private get collection(): string {
+    return apiPath`/apis/coordination.k8s.io/v1/namespaces/${this.namespace}/leases`;
+  }
+
+  private get path(): string {
+    return `${this.collection}/${encodeURIComponent(this.name)}`;
   }
 
   private action(verb: string) {
@@ -221,19 +234,24 @@ export class K8sLease implements HubLock {
   }
 }
 
-function held(holder: string, duration: number, acquired: V1MicroTime, transitions: number) {
+function held(holder: string, duration: number, acquired: string, transitions: number) {
   return {
     holderIdentity: holder,
     leaseDurationSeconds: duration,
     acquireTime: acquired,
-    renewTime: new V1MicroTime(acquired.getTime()),
+    renewTime: acquired,
     leaseTransitions: transitions,
-  } satisfies V1LeaseSpec;
+  } satisfies LeaseSpec;
 }
 
-/** Milliseconds of a MicroTime as sent (V1MicroTime) or as read back (its text). */
-function timeOf(value: unknown): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const ms = value instanceof Date ? value.getTime() : Date.parse(String(value));
+/** A MicroTime as the API server takes it: `2026-12-03T12:00:00.000000Z`. */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/Z$/, '000Z');
+}
+
+/** Milliseconds of a MicroTime as sent or read back. */
+function timeOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = new Date(value).getTime();
   return Number.isNaN(ms) ? undefined : ms;
 }

@@ -5,7 +5,7 @@
  */
 import type { V1Secret } from '@kubernetes/client-node';
 import { ClusterError, ConflictError } from '../errors.js';
-import type { K8sClient } from './k8s-client.js';
+import { apiPath, type K8sClient } from './k8s-client.js';
 import {
   FIELD_MANAGER,
   MANAGED_BY_LABEL,
@@ -75,28 +75,19 @@ export class SecretBackup {
       verb: 'save the previous data to',
       subject: `Secret ${this.namespace}/${this.name}`,
     };
-    const { core } = this.client;
+    const secrets = apiPath`/api/v1/namespaces/${this.namespace}/secrets`;
+    const secret = apiPath`/api/v1/namespaces/${this.namespace}/secrets/${this.name}`;
+    const query = { fieldManager: FIELD_MANAGER };
     // The backup is hubcerts' own: an unconditional replace may be sent twice.
     const replace = () =>
-      this.client.call(action, () =>
-        core.replaceNamespacedSecret({
-          name: this.name,
-          namespace: this.namespace,
-          body,
-          fieldManager: FIELD_MANAGER,
-        }),
-      );
+      this.client.call(action, () => this.client.request<V1Secret>('PUT', secret, { query, body }));
     if (existing) {
       await replace();
       return;
     }
     try {
       await this.client.call(action, () =>
-        core.createNamespacedSecret({
-          namespace: this.namespace,
-          body,
-          fieldManager: FIELD_MANAGER,
-        }),
+        this.client.request<V1Secret>('POST', secrets, { query, body }),
       );
     } catch (error) {
       // Created meanwhile, or by our own attempt whose answer was lost: replace it.

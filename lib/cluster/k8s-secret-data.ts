@@ -4,7 +4,7 @@
  * applies when it writes one.
  */
 import type { V1Secret } from '@kubernetes/client-node';
-import type { K8sClient } from './k8s-client.js';
+import { apiPath, type K8sClient } from './k8s-client.js';
 import { k8sStatusOf } from './k8s-errors.js';
 import type { PublishedSecret } from './types.js';
 
@@ -22,7 +22,7 @@ export async function readSecret(
 ): Promise<V1Secret | null> {
   try {
     return await client.call({ verb: 'read', subject: `Secret ${namespace}/${name}` }, () =>
-      client.core.readNamespacedSecret({ name, namespace }),
+      client.request<V1Secret>('GET', apiPath`/api/v1/namespaces/${namespace}/secrets/${name}`),
     );
   } catch (error) {
     if (k8sStatusOf(error)?.code === 404) return null;

@@ -19,7 +19,7 @@
  */
 import type { V1Secret } from '@kubernetes/client-node';
 import { ConflictError } from '../errors.js';
-import type { K8sClient } from './k8s-client.js';
+import { apiPath, type K8sClient } from './k8s-client.js';
 import { k8sStatusOf } from './k8s-errors.js';
 import { SecretBackup } from './k8s-secret-backup.js';
 import {
@@ -88,11 +88,9 @@ export class K8sSecret implements SecretTarget {
     const replaced = await this.client.write(
       { verb: 'replace', subject: this.subject },
       () =>
-        this.client.core.replaceNamespacedSecret({
-          name: this.name,
-          namespace: this.namespace,
+        this.client.request<V1Secret>('PUT', this.path, {
+          query: { fieldManager: FIELD_MANAGER },
           body,
-          fieldManager: FIELD_MANAGER,
         }),
       () => this.appliedAs(encoded, expected),
     );
@@ -115,10 +113,9 @@ export class K8sSecret implements SecretTarget {
     const created = await this.client.write(
       { verb: 'create', subject: this.subject },
       () =>
-        this.client.core.createNamespacedSecret({
-          namespace: this.namespace,
+        this.client.request<V1Secret>('POST', this.collection, {
+          query: { fieldManager: FIELD_MANAGER },
           body,
-          fieldManager: FIELD_MANAGER,
         }),
       () => this.appliedAs(encoded, null),
     );
@@ -128,12 +125,10 @@ export class K8sSecret implements SecretTarget {
   /** The Secret when it already holds `encoded` at a version past `expected`. */
   private async appliedAs(encoded: Record<string, string>, expected: string | null) {
     // One plain read: this check runs inside a retry of its own.
-    const found = await this.client.core
-      .readNamespacedSecret({ name: this.name, namespace: this.namespace })
-      .catch((error: unknown) => {
-        if (k8sStatusOf(error)?.code === 404) return undefined;
-        throw error;
-      });
+    const found = await this.client.request<V1Secret>('GET', this.path).catch((error: unknown) => {
+      if (k8sStatusOf(error)?.code === 404) return undefined;
+      throw error;
+    });
     const version = found?.metadata?.resourceVersion;
     if (!found || version === undefined || version === expected) return undefined;
     return sameData(found.data ?? {}, encoded) ? found : undefined;
@@ -150,6 +145,14 @@ export class K8sSecret implements SecretTarget {
       });
     }
     return { ...given };
+  }
+
+  private get collection(): string {
+    return apiPath`/api/v1/namespaces/${this.namespace}/secrets`;
+  }
+
+  private get path(): string {
+    return `${this.collection}/${encodeURIComponent(this.name)}`;
   }
 
   private get subject(): string {

@@ -4,9 +4,9 @@
  * also carries the proxy-client fingerprint, which makes a restart idempotent: a repeated
  * request for the same certificate finds it in place and changes nothing.
  */
-import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { ClusterError, ConfigError } from '../errors.js';
-import type { K8sClient } from './k8s-client.js';
+import { apiPath, type K8sClient } from './k8s-client.js';
 import { k8sStatusOf } from './k8s-errors.js';
 import { judgeRollout } from './k8s-rollout.js';
 import { FIELD_MANAGER } from './k8s-secret-data.js';
@@ -72,11 +72,12 @@ export class K8sWorkloads implements Workloads {
     };
     // The patch sets fixed values, so sending it twice is harmless and `call` may retry it.
     await this.client.call({ verb: 'restart', subject: this.subject(name) }, () =>
-      this.client.apps.patchNamespacedDeployment(
-        { name, namespace: this.namespace, body, fieldManager: FIELD_MANAGER },
-        // client-node sends JSON Patch unless told otherwise.
-        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-      ),
+      this.client.request<V1Deployment>('PATCH', this.path(name), {
+        query: { fieldManager: FIELD_MANAGER },
+        body,
+        // As kubectl: the annotations merge into the template's, the others stay.
+        contentType: 'application/strategic-merge-patch+json',
+      }),
     );
     return true;
   }
@@ -120,7 +121,7 @@ export class K8sWorkloads implements Workloads {
     try {
       return await this.client.call(
         action,
-        () => this.client.apps.readNamespacedDeployment({ name, namespace: this.namespace }),
+        () => this.client.request<V1Deployment>('GET', this.path(name)),
         retry,
       );
     } catch (error) {
@@ -132,6 +133,10 @@ export class K8sWorkloads implements Workloads {
       }
       throw error;
     }
+  }
+
+  private path(name: string): string {
+    return apiPath`/apis/apps/v1/namespaces/${this.namespace}/deployments/${name}`;
   }
 
   private subject(name: string): string {
