@@ -1,17 +1,18 @@
 /**
  * bench/reissue-webhook: a signed inventory webhook through the `reissueProxyClient` handler
  * to a written Secret, against the Vault and Kubernetes emulators, each run in a fresh Node
- * process (a cold start) that imports the packaged, minified function bundle Lambda runs. Prints the median, the share that is key generation, and the ratio
- * to a floor of a fresh Node process that generates one key of the same type. Target for
- * RSA-2048 leaves: <= 1.5x the floor; the P-256 option is reported beside it.
+ * process (a cold start) that imports the packaged, minified function bundle Lambda runs.
+ * Prints the median, the share that is key generation, and the ratio to a floor of a fresh
+ * Node process that generates one key of the same type. Target for RSA-2048 leaves: <= 1.5x
+ * the floor; the P-256 option is reported beside it.
  *
  * Run: npm run bench:reissue-webhook   (packages the functions first)
  */
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run } from '../test/helpers/cli.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const KEY = 'bench-webhook-key';
@@ -57,28 +58,22 @@ async function measure(configPath: string): Promise<void> {
   process.stdout.write(`${JSON.parse(answer.body).code}\n`);
 }
 
-function timed(args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      err += chunk;
-    });
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`${args.join(' ')} failed: ${err || out}`));
-      else resolve(Number(process.hrtime.bigint() - started) / 1e6);
-    });
-  });
+/** Wall time of one fresh Node process running `args`, from spawn to exit. */
+async function timed(args: string[]): Promise<number> {
+  const started = process.hrtime.bigint();
+  const result = await run(process.execPath, args);
+  if (result.code !== 0)
+    throw new Error(`${args.join(' ')} failed: ${result.stderr || result.stdout}`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function run(keyType: 'rsa-2048' | 'ec-p256', dir: string, entry: string): Promise<void> {
+async function measureKeyType(
+  keyType: 'rsa-2048' | 'ec-p256',
+  dir: string,
+  entry: string,
+): Promise<void> {
   const { VaultEmulator } = await import('../test/emulators/vault.js');
   const { KubernetesEmulator, kubeconfigFor } = await import('../test/emulators/kubernetes.js');
   const { openInventory, openPublication, openStore } = await import('../lib/backends.js');
@@ -165,8 +160,8 @@ async function main(): Promise<void> {
     console.log(
       `bench/reissue-webhook (${RUNS} cold processes each, medians; target for RSA-2048 <= 1.50x)`,
     );
-    await run('rsa-2048', dir, bundle.entry);
-    await run('ec-p256', dir, bundle.entry);
+    await measureKeyType('rsa-2048', dir, bundle.entry);
+    await measureKeyType('ec-p256', dir, bundle.entry);
   } finally {
     await bundle.cleanup();
     await rm(dir, { recursive: true, force: true });

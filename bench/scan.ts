@@ -8,7 +8,6 @@
  *
  * Run: npm run bench:scan   (bundles this file to dist/bench/scan.mjs first)
  */
-import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +18,7 @@ import { listItemBatches } from '../lib/cluster/json-items.js';
 import { inspectDer } from '../lib/pki/inspect.js';
 import { certificatesInValue, type FleetSecret, scanFleet } from '../lib/workflows/scan/fleet.js';
 import type { KubernetesEmulator } from '../test/emulators/kubernetes.js';
+import { run } from '../test/helpers/cli.js';
 
 const THRESHOLDS = { warnDays: 30, criticalDays: 7, caWarnDays: 365, caCriticalDays: 90 };
 const PER_SECRET = 2;
@@ -106,22 +106,10 @@ interface Figures {
 }
 
 /** One measurement in a fresh process; asynchronous so an emulator here keeps answering. */
-function child(mode: string, path: string): Promise<Figures> {
-  return new Promise((resolve, reject) => {
-    const run = spawn(process.execPath, [process.argv[1]!, 'measure', mode, path]);
-    let out = '';
-    let err = '';
-    run.stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    run.stderr.on('data', (chunk) => {
-      err += chunk;
-    });
-    run.on('close', (code) => {
-      if (code !== 0) reject(new Error(`${mode} failed: ${err}`));
-      else resolve(JSON.parse(out.trim().split('\n').at(-1)!));
-    });
-  });
+async function child(mode: string, path: string): Promise<Figures> {
+  const result = await run(process.execPath, [process.argv[1]!, 'measure', mode, path]);
+  if (result.code !== 0) throw new Error(`${mode} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').at(-1)!);
 }
 
 async function repeat(times: number, mode: string, path: string): Promise<Figures[]> {
