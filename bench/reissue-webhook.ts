@@ -145,7 +145,10 @@ async function measureKeyType(
     const [w, f, e] = [median(webhook), median(floor), median(empty)];
     const keyShare = Math.max(0, f - e) / w;
     console.log(
-      `  ${keyType.padEnd(9)} webhook ${w.toFixed(0).padStart(5)} ms   floor (node + one key) ${f.toFixed(0).padStart(5)} ms   ratio ${(w / f).toFixed(2)}x   key generation ~${(keyShare * 100).toFixed(0)}% of the webhook`,
+      `  ${keyType.padEnd(9)} webhook ${w.toFixed(0).padStart(5)} ms   ` +
+        `floor (node + one key) ${f.toFixed(0).padStart(5)} ms   ` +
+        `ratio ${(w / f).toFixed(2)}x   ` +
+        `key generation ~${(keyShare * 100).toFixed(0)}% of the webhook`,
     );
   } finally {
     await Promise.all([vault.close(), k8s.close()]);

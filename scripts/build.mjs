@@ -24,7 +24,9 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   // Some dependencies are CommonJS and call require(); ESM output needs it defined.
   banner: {
-    js: "import { createRequire as __hubcertsCreateRequire } from 'node:module'; const require = __hubcertsCreateRequire(import.meta.url);",
+    js:
+      "import { createRequire as __hubcertsCreateRequire } from 'node:module'; " +
+      'const require = __hubcertsCreateRequire(import.meta.url);',
   },
   logLevel: 'warning',
 });

@@ -76,7 +76,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (ctx.json) ctx.io.stdout(`${JSON.stringify({ outcome: 'created', ...result }, null, 2)}\n`);
   else
     ctx.io.stdout(
-      `created a new CA set in ${store.ref}${publication ? ` and published ${publication.secret.ref}` : ''}\n`,
+      `created a new CA set in ${store.ref}` +
+        `${publication ? ` and published ${publication.secret.ref}` : ''}\n`,
     );
   return 0;
 }

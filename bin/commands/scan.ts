@@ -1,4 +1,6 @@
-/** `hubcerts scan`: every certificate in the store and the Secret, checked; monitoring exit codes. */
+/**
+ * `hubcerts scan`: every certificate in the store and the Secret, checked; monitoring exit codes.
+ */
 import { openInventory, openPublication, openStore } from '../../lib/backends.js';
 import { UsageError } from '../../lib/errors.js';
 import { runScan } from '../../lib/workflows/scan/index.js';

@@ -23,7 +23,8 @@ export function renderPrometheus(report: ScanReport): string {
     'gauge',
     report.certificates.map(
       (c) =>
-        `hubcerts_certificate_not_after_seconds{id="${esc(c.id)}",source="${esc(c.source)}",serial="${esc(c.serial)}"} ${Math.floor(Date.parse(c.notAfter) / 1000)}`,
+        `hubcerts_certificate_not_after_seconds{id="${esc(c.id)}",source="${esc(c.source)}",` +
+        `serial="${esc(c.serial)}"} ${Math.floor(Date.parse(c.notAfter) / 1000)}`,
     ),
   );
   metric(

@@ -24,7 +24,8 @@ export function renderScanTable(report: ScanReport): string {
     out.push(`${f.severity.toUpperCase().padEnd(8)} ${f.code}: ${f.message}`);
   if (ordered.length > 0) out.push('');
   out.push(
-    `status: ${report.status.toUpperCase()} (${report.findings.length} finding(s), checked ${report.checkedAt})`,
+    `status: ${report.status.toUpperCase()} ` +
+      `(${report.findings.length} finding(s), checked ${report.checkedAt})`,
   );
   return `${out.join('\n')}\n`;
 }

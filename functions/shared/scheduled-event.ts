@@ -14,6 +14,7 @@ export function checkScheduledEvent(event: unknown): void {
   if (Object.keys(record).length === 0) return;
   if (record.source === 'aws.events' && record['detail-type'] === 'Scheduled Event') return;
   throw new UsageError(
-    `expiryScan takes a scheduled event or an empty object, not one with ${Object.keys(record).slice(0, 3).join(', ')}`,
+    'expiryScan takes a scheduled event or an empty object, not one with ' +
+      Object.keys(record).slice(0, 3).join(', '),
   );
 }

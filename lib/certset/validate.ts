@@ -96,7 +96,10 @@ export function bundleMismatch(set: CaSet, ca: CaName): string | undefined {
   }
   for (const [index, der] of expected.entries()) {
     if (!der.equals(actual[index]!)) {
-      return `has a different certificate at position ${index + 1} (expected ${TRUST_GRAPH[ca][index]})`;
+      return (
+        `has a different certificate at position ${index + 1} ` +
+        `(expected ${TRUST_GRAPH[ca][index]})`
+      );
     }
   }
   return undefined;

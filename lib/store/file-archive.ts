@@ -51,7 +51,9 @@ export class FileArchive {
       const match = ENTRY.exec(name);
       if (!match) continue;
       const stamp = match[1]!;
-      const createdAt = `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`;
+      const createdAt =
+        `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 11)}:` +
+        `${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`;
       entries.push({ id: name.slice(0, -'.tar.gz'.length), createdAt, version: match[2]! });
     }
     return entries.sort((a, b) => b.id.localeCompare(a.id));

@@ -119,51 +119,57 @@ function captureStdout(): string[] {
 }
 
 describe('expiryScan on a schedule', () => {
-  it('scans store, Secret, inventory, fleet and endpoint, and reports by the contract', async () => {
-    // Prepare: the second page of the fleet list meets an expired continue token.
-    stubEnv();
-    const stdout = captureStdout();
-    const expired = k8s.faults.add({
-      match: {
-        method: 'GET',
-        path: /\/namespaces\/users\/secrets/,
-        where: (r) => Boolean(r.query.continue),
-      },
-      nth: 1,
-      fault: { status: 410 },
-    });
+  it(
+    'scans store, Secret, inventory, fleet and endpoint, ' + 'and reports by the contract',
+    async () => {
+      // Prepare: the second page of the fleet list meets an expired continue token.
+      stubEnv();
+      const stdout = captureStdout();
+      const expired = k8s.faults.add({
+        match: {
+          method: 'GET',
+          path: /\/namespaces\/users\/secrets/,
+          where: (r) => Boolean(r.query.continue),
+        },
+        nth: 1,
+        fault: { status: 410 },
+      });
 
-    // Act
-    const report = await handler(scheduled, CONTEXT);
+      // Act
+      const report = await handler(scheduled, CONTEXT);
 
-    // Assess: the report
-    expect(Object.keys(report)).toEqual(['status', 'checkedAt', 'certificates', 'findings']);
-    expect(report.status).toBe('critical');
-    const codes = report.findings.map((f) => `${f.code}:${f.certificate}`);
-    expect(codes).toContain(`ENDPOINT_MISMATCH:endpoint:127.0.0.1:${proxy.port}`);
-    const fleet = report.findings.filter((f) => f.certificate.startsWith('fleet:'));
-    expect(fleet).toHaveLength(25);
-    expect(new Set(fleet.map((f) => f.certificate)).size).toBe(25);
-    expect(fleet[0]).toMatchObject({ severity: 'warning', code: 'EXPIRES_SOON' });
-    expect(report.certificates.map((c) => c.id)).toContain('secret:proxy-client');
-    expect(report.findings.filter((f) => f.code === 'SOURCE_UNREADABLE')).toEqual([]);
-    expect(expired.fired).toBe(1);
+      // Assess: the report
+      expect(Object.keys(report)).toEqual(['status', 'checkedAt', 'certificates', 'findings']);
+      expect(report.status).toBe('critical');
+      const codes = report.findings.map((f) => `${f.code}:${f.certificate}`);
+      expect(codes).toContain(`ENDPOINT_MISMATCH:endpoint:127.0.0.1:${proxy.port}`);
+      const fleet = report.findings.filter((f) => f.certificate.startsWith('fleet:'));
+      expect(fleet).toHaveLength(25);
+      expect(new Set(fleet.map((f) => f.certificate)).size).toBe(25);
+      expect(fleet[0]).toMatchObject({ severity: 'warning', code: 'EXPIRES_SOON' });
+      expect(report.certificates.map((c) => c.id)).toContain('secret:proxy-client');
+      expect(report.findings.filter((f) => f.code === 'SOURCE_UNREADABLE')).toEqual([]);
+      expect(expired.fired).toBe(1);
 
-    // Assess: one alert, carrying the same report; metrics and logs on stdout.
-    expect(received).toEqual([
-      { source: 'hubcerts', hub: 'jupyter-jsc', report: JSON.parse(JSON.stringify(report)) },
-    ]);
-    const emf = stdout.map((l) => JSON.parse(l)).filter((l) => l._aws);
-    expect(emf.find((d) => 'ScanStatus' in d)).toMatchObject({ ScanStatus: 2, Hub: 'jupyter-jsc' });
-    const logs = stdout.map((l) => JSON.parse(l)).filter((l) => l.message);
-    expect(logs.at(-1)).toMatchObject({
-      level: 'info',
-      message: 'scan finished',
-      function: 'expiryScan',
-      requestId: 'req-scan-1',
-    });
-    expect(stdout.join('')).not.toMatch(/PRIVATE KEY|secret-path/);
-  });
+      // Assess: one alert, carrying the same report; metrics and logs on stdout.
+      expect(received).toEqual([
+        { source: 'hubcerts', hub: 'jupyter-jsc', report: JSON.parse(JSON.stringify(report)) },
+      ]);
+      const emf = stdout.map((l) => JSON.parse(l)).filter((l) => l._aws);
+      expect(emf.find((d) => 'ScanStatus' in d)).toMatchObject({
+        ScanStatus: 2,
+        Hub: 'jupyter-jsc',
+      });
+      const logs = stdout.map((l) => JSON.parse(l)).filter((l) => l.message);
+      expect(logs.at(-1)).toMatchObject({
+        level: 'info',
+        message: 'scan finished',
+        function: 'expiryScan',
+        requestId: 'req-scan-1',
+      });
+      expect(stdout.join('')).not.toMatch(/PRIVATE KEY|secret-path/);
+    },
+  );
 
   it('reports a sealed Vault as UNKNOWN and still alerts', async () => {
     stubEnv({ HUBCERTS_FLEET: '', HUBCERTS_PROBE: '' });

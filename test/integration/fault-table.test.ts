@@ -430,11 +430,14 @@ describe('fault table', () => {
   afterAll(() => {
     const lines = rows.map(
       (r) =>
-        `${r.ok ? 'PASS' : 'FAIL'}  ${r.name.padEnd(36)} fault: ${r.fault}\n      expected: ${r.expected}\n      outcome:  ${r.outcome}`,
+        `${r.ok ? 'PASS' : 'FAIL'}  ${r.name.padEnd(36)} fault: ${r.fault}\n` +
+        `      expected: ${r.expected}\n` +
+        `      outcome:  ${r.outcome}`,
     );
     const passed = rows.filter((r) => r.ok).length;
     process.stdout.write(
-      `\nFault table\n${lines.join('\n')}\nfault table: ${passed} passed, ${rows.length - passed} failed\n`,
+      `\nFault table\n${lines.join('\n')}\n` +
+        `fault table: ${passed} passed, ${rows.length - passed} failed\n`,
     );
   });
 });

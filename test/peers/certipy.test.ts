@@ -41,8 +41,10 @@ describe('a CA set made by certipy 0.1.3, as production has it', () => {
         "c = Certipy(store_dir='internal-ssl')",
         'for ca in graph: c.create_ca(ca)',
         'c.trust_from_graph(graph)',
-        "c.create_signed_pair('proxy-api', 'proxy-api-ca', alt_names=['IP:127.0.0.1', 'DNS:localhost'])",
-        "c.create_signed_pair('proxy-client', 'proxy-client-ca', alt_names=['DNS:localhost', 'DNS:jwlogin01i'])",
+        "c.create_signed_pair('proxy-api', 'proxy-api-ca', " +
+          "alt_names=['IP:127.0.0.1', 'DNS:localhost'])",
+        "c.create_signed_pair('proxy-client', 'proxy-client-ca', " +
+          "alt_names=['DNS:localhost', 'DNS:jwlogin01i'])",
       ].join('\n'),
       dir,
     );

@@ -87,7 +87,8 @@ describe('openssl on what hubcerts made', () => {
       'subjectAltName',
     );
     expect(result.stdout.trim().split('\n').at(-1)?.trim()).toBe(
-      'IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, DNS:localhost, DNS:hub, DNS:jwlogin01i, DNS:jwlogin02i, IP Address:10.1.2.3, IP Address:2001:DB8:0:0:0:0:0:1',
+      'IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, DNS:localhost, DNS:hub, ' +
+        'DNS:jwlogin01i, DNS:jwlogin02i, IP Address:10.1.2.3, IP Address:2001:DB8:0:0:0:0:0:1',
     );
   });
 

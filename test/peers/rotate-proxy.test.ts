@@ -58,17 +58,20 @@ afterAll(async () => {
 });
 
 describe('a CA rotation through the CLI, served by configurable-http-proxy', () => {
-  it('serves the old proxy-client to a lab holding the old bundle before the rotation', async () => {
-    // Act
-    const served = await tlsHandshake(
-      proxy!.port,
-      'jwlogin01i',
-      oldData['notebooks-ca_trust.crt']!,
-    );
+  it(
+    'serves the old proxy-client to a lab holding the old bundle ' + 'before the rotation',
+    async () => {
+      // Act
+      const served = await tlsHandshake(
+        proxy!.port,
+        'jwlogin01i',
+        oldData['notebooks-ca_trust.crt']!,
+      );
 
-    // Assess
-    expect(served.equals(leafDer(oldData))).toBe(true);
-  });
+      // Assess
+      expect(served.equals(leafDer(oldData))).toBe(true);
+    },
+  );
 
   it('plans a rotation with no blockers while no lab runs', async () => {
     // Act

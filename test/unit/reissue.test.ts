@@ -142,13 +142,16 @@ describe('reissue', () => {
     expect(secret.writes).toBe(0);
   });
 
-  it('refuses the applied revision with other names, and answers a replay with nothing to do', async () => {
-    const { ctx } = setup({ revision: 7 });
-    expect((await runReissue(request(7, [...NODES, 'new']), ctx).catch((e) => e)).code).toBe(
-      'REVISION_REUSED',
-    );
-    expect((await runReissue(request(7, NODES), ctx)).outcome).toBe('unchanged');
-  });
+  it(
+    'refuses the applied revision with other names, ' + 'and answers a replay with nothing to do',
+    async () => {
+      const { ctx } = setup({ revision: 7 });
+      expect((await runReissue(request(7, [...NODES, 'new']), ctx).catch((e) => e)).code).toBe(
+        'REVISION_REUSED',
+      );
+      expect((await runReissue(request(7, NODES), ctx)).outcome).toBe('unchanged');
+    },
+  );
 
   it('renews a certificate that is due, with the same names', async () => {
     const { secret, ctx } = setup();

@@ -77,21 +77,24 @@ describe('the scan of a healthy hub', () => {
 });
 
 describe('expiry', () => {
-  it('warns about a leaf inside the warning window and is critical inside the critical one', async () => {
-    const warning = await scan(sources(hub), new Date(NOW.getTime() + 340 * DAY));
-    const critical = await scan(sources(hub), new Date(NOW.getTime() + 360 * DAY));
+  it(
+    'warns about a leaf inside the warning window ' + 'and is critical inside the critical one',
+    async () => {
+      const warning = await scan(sources(hub), new Date(NOW.getTime() + 340 * DAY));
+      const critical = await scan(sources(hub), new Date(NOW.getTime() + 360 * DAY));
 
-    expect(codes(warning)).toEqual([
-      'warning:EXPIRES_SOON:secret:proxy-api',
-      'warning:EXPIRES_SOON:secret:proxy-client',
-    ]);
-    expect(warning.status).toBe('warning');
-    expect(codes(critical)).toEqual([
-      'critical:EXPIRES_SOON:secret:proxy-api',
-      'critical:EXPIRES_SOON:secret:proxy-client',
-    ]);
-    expect(critical.findings[0]?.message).toMatch(/run hubcerts reissue/);
-  });
+      expect(codes(warning)).toEqual([
+        'warning:EXPIRES_SOON:secret:proxy-api',
+        'warning:EXPIRES_SOON:secret:proxy-client',
+      ]);
+      expect(warning.status).toBe('warning');
+      expect(codes(critical)).toEqual([
+        'critical:EXPIRES_SOON:secret:proxy-api',
+        'critical:EXPIRES_SOON:secret:proxy-client',
+      ]);
+      expect(critical.findings[0]?.message).toMatch(/run hubcerts reissue/);
+    },
+  );
 
   it('reports an expired leaf as EXPIRED', async () => {
     const report = await scan(sources(hub), new Date(NOW.getTime() + 366 * DAY));
@@ -104,21 +107,24 @@ describe('expiry', () => {
     expect(codes(report)).toContain('critical:NOT_YET_VALID:store:hub-ca');
   });
 
-  it('judges CAs by the CA thresholds, once per CA even though the Secret holds a copy', async () => {
-    const report = await scan(sources(hub), new Date(NOW.getTime() + 1600 * DAY));
-    const caFindings = report.findings.filter((f) => f.certificate.endsWith('-ca'));
+  it(
+    'judges CAs by the CA thresholds, ' + 'once per CA even though the Secret holds a copy',
+    async () => {
+      const report = await scan(sources(hub), new Date(NOW.getTime() + 1600 * DAY));
+      const caFindings = report.findings.filter((f) => f.certificate.endsWith('-ca'));
 
-    expect(caFindings.map((f) => `${f.severity}:${f.certificate}`)).toEqual([
-      'warning:store:hub-ca',
-      'warning:store:notebooks-ca',
-      'warning:store:proxy-api-ca',
-      'warning:store:proxy-client-ca',
-      'warning:store:services-ca',
-    ]);
-    expect(caFindings[0]?.message).toMatch(
-      /plan a CA rotation \(hubcerts rotate plan\) before 2031-12-03/,
-    );
-  });
+      expect(caFindings.map((f) => `${f.severity}:${f.certificate}`)).toEqual([
+        'warning:store:hub-ca',
+        'warning:store:notebooks-ca',
+        'warning:store:proxy-api-ca',
+        'warning:store:proxy-client-ca',
+        'warning:store:services-ca',
+      ]);
+      expect(caFindings[0]?.message).toMatch(
+        /plan a CA rotation \(hubcerts rotate plan\) before 2031-12-03/,
+      );
+    },
+  );
 });
 
 describe('drift against the inventory', () => {
@@ -160,16 +166,19 @@ describe('consistency of the published material', () => {
     expect(codes(report)).toEqual(['critical:CHAIN_INVALID:secret:proxy-client']);
   });
 
-  it('reports a stale trust bundle as TRUST_BUNDLE_MISMATCH and as divergence from the store', async () => {
-    const data = toSecretData(hub.set, hub.leaves, 'internal-ssl');
-    data['notebooks-ca_trust.crt'] = Buffer.from(other.set.bundles['notebooks-ca']);
-    const report = await scan(sources(hub, { data }));
+  it(
+    'reports a stale trust bundle as TRUST_BUNDLE_MISMATCH ' + 'and as divergence from the store',
+    async () => {
+      const data = toSecretData(hub.set, hub.leaves, 'internal-ssl');
+      data['notebooks-ca_trust.crt'] = Buffer.from(other.set.bundles['notebooks-ca']);
+      const report = await scan(sources(hub, { data }));
 
-    expect(codes(report)).toEqual([
-      'critical:TRUST_BUNDLE_MISMATCH:secret:notebooks-ca',
-      'critical:SECRET_STORE_DIVERGED:secret:notebooks-ca',
-    ]);
-  });
+      expect(codes(report)).toEqual([
+        'critical:TRUST_BUNDLE_MISMATCH:secret:notebooks-ca',
+        'critical:SECRET_STORE_DIVERGED:secret:notebooks-ca',
+      ]);
+    },
+  );
 
   it('reports a Secret with another CA set as SECRET_STORE_DIVERGED, naming the side', async () => {
     const s = sources(hub);
@@ -194,17 +203,20 @@ describe('certipy.json against the files', () => {
     expect(report.findings).toEqual([]);
   });
 
-  it('reports records under another prefix than the hub unpacks to as CERTIPY_MISMATCH', async () => {
-    const data = toSecretData(hub.set, hub.leaves, '/srv/elsewhere');
-    const report = await runScan(sources(hub, { data }), {
-      ...THRESHOLDS,
-      now: NOW,
-      certipyPrefix: 'internal-ssl',
-    });
+  it(
+    'reports records under another prefix than the hub unpacks to ' + 'as CERTIPY_MISMATCH',
+    async () => {
+      const data = toSecretData(hub.set, hub.leaves, '/srv/elsewhere');
+      const report = await runScan(sources(hub, { data }), {
+        ...THRESHOLDS,
+        now: NOW,
+        certipyPrefix: 'internal-ssl',
+      });
 
-    expect(codes(report)).toEqual(['critical:CERTIPY_MISMATCH:secret:certipy.json']);
-    expect(report.findings[0]?.message).toMatch(/expected paths under internal-ssl\//);
-  });
+      expect(codes(report)).toEqual(['critical:CERTIPY_MISMATCH:secret:certipy.json']);
+      expect(report.findings[0]?.message).toMatch(/expected paths under internal-ssl\//);
+    },
+  );
 
   it('reports a leaf record with the wrong parent CA', async () => {
     const data = toSecretData(hub.set, hub.leaves, 'internal-ssl');
@@ -301,7 +313,8 @@ describe('legacy material', () => {
     const [finding] = checkLegacy(cert);
     expect(finding?.code satisfies FindingCode | undefined).toBe('LEGACY_X509');
     expect(finding?.message).toBe(
-      'store:hub-ca is legacy material (X.509 version 1, serial 0); the next CA rotation replaces it',
+      'store:hub-ca is legacy material (X.509 version 1, serial 0); ' +
+        'the next CA rotation replaces it',
     );
   });
 });

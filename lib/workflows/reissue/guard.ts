@@ -22,7 +22,8 @@ export function guardRemovals(
   if (!policy.allowRemoval) {
     throw new GuardRefusal(
       'REMOVAL_NOT_ALLOWED',
-      `the new inventory drops ${list}; labs using those names would lose their connection. Allow removal (--allow-removal) to go ahead`,
+      `the new inventory drops ${list}; labs using those names would lose their connection. ` +
+        'Allow removal (--allow-removal) to go ahead',
     );
   }
   const share = currentCount === 0 ? 1 : removed.length / currentCount;
@@ -30,7 +31,9 @@ export function guardRemovals(
     const percent = Math.round(share * 100);
     throw new GuardRefusal(
       'REMOVAL_TOO_LARGE',
-      `the new inventory drops ${removed.length} of ${currentCount} names (${percent}%, more than ${Math.round(policy.maxShare * 100)}%): ${list}. Add --force if this is intended`,
+      `the new inventory drops ${removed.length} of ${currentCount} names ` +
+        `(${percent}%, more than ${Math.round(policy.maxShare * 100)}%): ${list}. ` +
+        'Add --force if this is intended',
     );
   }
 }

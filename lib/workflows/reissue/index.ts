@@ -225,7 +225,8 @@ async function reissueOnce(
   });
   const pending = outcome.rollout === 'pending';
   const message = pending
-    ? `Secret written and restart under way; follow it with hubcerts scan --probe or kubectl rollout status`
+    ? 'Secret written and restart under way; ' +
+      'follow it with hubcerts scan --probe or kubectl rollout status'
     : `proxy-client reissued for revision ${req.inventory.revision}`;
   return {
     ...base,
@@ -246,7 +247,8 @@ function assertSameCas(current: HubSecret, stored: HubSecret['caSet'], ctx: Reis
     ) {
       throw new GuardRefusal(
         'SECRET_STORE_DIVERGED',
-        `Secret ${ctx.publication.secret.ref} holds a different ${ca} than ${ctx.store.ref}; finish or roll back the CA rotation before reissuing`,
+        `Secret ${ctx.publication.secret.ref} holds a different ${ca} than ${ctx.store.ref}; ` +
+          'finish or roll back the CA rotation before reissuing',
       );
     }
   }
@@ -263,7 +265,8 @@ function checkRevision(incoming: number, applied: number, changesNames: boolean)
   if (incoming === applied && changesNames) {
     throw new GuardRefusal(
       'REVISION_REUSED',
-      `inventory revision ${incoming} was already applied with other names; a change must increase the revision`,
+      `inventory revision ${incoming} was already applied with other names; ` +
+        'a change must increase the revision',
     );
   }
 }

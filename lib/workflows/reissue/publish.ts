@@ -105,7 +105,8 @@ async function restore(
     restartNote = `the workloads could not be restarted onto it (${messageOf(error)})`;
   }
   throw new RolloutFailedError(
-    `${failure}; the previous Secret (proxy-client ${request.previous.fingerprint}) was restored and ${restartNote}`,
+    `${failure}; the previous Secret (proxy-client ${request.previous.fingerprint}) ` +
+      `was restored and ${restartNote}`,
     true,
   );
 }

@@ -57,7 +57,8 @@ export async function scanFleet(
       for (const [key, value] of Object.entries(secret.data ?? {})) {
         for (const [index, der] of certificatesInValue(value).entries()) {
           result.certificates++;
-          const id = `fleet:${secret.namespace}/${secret.name}/${key}${index > 0 ? `#${index + 1}` : ''}`;
+          const suffix = index > 0 ? `#${index + 1}` : '';
+          const id = `fleet:${secret.namespace}/${secret.name}/${key}${suffix}`;
           let cert: ScannedCertificate;
           try {
             // Most certificates are fine: triage cheaply, inspect in full only the others.
@@ -72,7 +73,8 @@ export async function scanFleet(
             const info = inspectDer(der);
             cert = { id, source, name: key, isCa: info.isCa, pem: '', info };
           } catch (error) {
-            const message = `${id} holds a certificate that cannot be read: ${(error as Error).message}`;
+            const reason = (error as Error).message;
+            const message = `${id} holds a certificate that cannot be read: ${reason}`;
             result.findings.push({
               severity: 'warning',
               code: 'SOURCE_UNREADABLE',
@@ -88,7 +90,9 @@ export async function scanFleet(
     }
   }
   if (result.omitted > 0) {
-    const message = `${source}: ${result.omitted} more certificate(s) are expiring or legacy; only the first ${MAX_FLAGGED} are listed`;
+    const message =
+      `${source}: ${result.omitted} more certificate(s) are expiring or legacy; ` +
+      `only the first ${MAX_FLAGGED} are listed`;
     result.findings.push({
       severity: 'warning',
       code: 'EXPIRES_SOON',

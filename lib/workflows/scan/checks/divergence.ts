@@ -27,7 +27,9 @@ export function checkDivergence(store: CaSet, storeRef: string, secret: CaSet, s
         message,
       });
     } else if (!sameCertificates(store.bundles[ca], secret.bundles[ca])) {
-      const message = `${bundleFile(ca)} in Secret ${secretRef} differs from store ${storeRef}; republish the Secret`;
+      const message =
+        `${bundleFile(ca)} in Secret ${secretRef} differs from store ${storeRef}; ` +
+        'republish the Secret';
       findings.push({
         severity: 'critical',
         code: 'SECRET_STORE_DIVERGED',

@@ -10,7 +10,8 @@ export function checkEndpoint(
 ): Finding[] {
   if (!published || served.info.fingerprintSha256 === published.info.fingerprintSha256) return [];
   const message =
-    `${served.source} serves serial ${served.info.serial} (SHA-256 ${served.info.fingerprintSha256.slice(0, 23)}…), ` +
+    `${served.source} serves serial ${served.info.serial} ` +
+    `(SHA-256 ${served.info.fingerprintSha256.slice(0, 23)}…), ` +
     `not the proxy-client in the Secret (serial ${published.info.serial}); restart the proxy`;
   return [{ severity: 'critical', code: 'ENDPOINT_MISMATCH', certificate: served.id, message }];
 }

@@ -15,7 +15,9 @@ export function checkExpiry(cert: ScannedCertificate, t: Thresholds, now: Date):
   const { info } = cert;
   const base = { certificate: cert.id };
   if (info.notBefore.getTime() > now.getTime()) {
-    const message = `${cert.id} is not valid before ${info.notBefore.toISOString()}; check the clock of whatever issued it`;
+    const message =
+      `${cert.id} is not valid before ${info.notBefore.toISOString()}; ` +
+      'check the clock of whatever issued it';
     return [{ ...base, severity: 'critical', code: 'NOT_YET_VALID', message }];
   }
   const left = daysLeft(info, now);
@@ -29,12 +31,15 @@ export function checkExpiry(cert: ScannedCertificate, t: Thresholds, now: Date):
     : [t.warnDays, t.criticalDays];
   if (left > warn) return [];
   const severity = left <= critical ? 'critical' : 'warning';
-  const message = `${cert.id} expires in ${left} day(s), on ${info.notAfter.toISOString()}; ${next}`;
+  const message =
+    `${cert.id} expires in ${left} day(s), ` + `on ${info.notAfter.toISOString()}; ${next}`;
   return [{ ...base, severity, code: 'EXPIRES_SOON', message }];
 }
 
 function nextStep(cert: ScannedCertificate, notAfter: Date): string {
   if (cert.isCa)
-    return `plan a CA rotation (hubcerts rotate plan) before ${notAfter.toISOString().slice(0, 10)}`;
+    return (
+      'plan a CA rotation (hubcerts rotate plan) before ' + `${notAfter.toISOString().slice(0, 10)}`
+    );
   return 'run hubcerts reissue';
 }

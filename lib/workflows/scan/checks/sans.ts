@@ -10,11 +10,14 @@ export function checkSans(cert: ScannedCertificate, desired: readonly string[]):
   const { added, removed } = sanDiff(cert.info.sans, desired);
   const findings: Finding[] = [];
   if (added.length > 0) {
-    const message = `${cert.id} does not name ${added.join(', ')} from the inventory; run hubcerts reissue`;
+    const message =
+      `${cert.id} does not name ${added.join(', ')} from the inventory; ` + 'run hubcerts reissue';
     findings.push({ severity: 'critical', code: 'SAN_MISSING', certificate: cert.id, message });
   }
   if (removed.length > 0) {
-    const message = `${cert.id} names ${removed.join(', ')}, which the inventory no longer lists; run hubcerts reissue --allow-removal`;
+    const message =
+      `${cert.id} names ${removed.join(', ')}, which the inventory no longer lists; ` +
+      'run hubcerts reissue --allow-removal';
     findings.push({ severity: 'warning', code: 'SAN_UNEXPECTED', certificate: cert.id, message });
   }
   return findings;
