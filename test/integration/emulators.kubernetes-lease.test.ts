@@ -2,15 +2,10 @@
  * The Kubernetes emulator's coordination.k8s.io/v1 Leases: create-to-acquire, conditional
  * takeover, MicroTime decoding and release, observed through client-node.
  */
-import {
-  ApiException,
-  CoordinationV1Api,
-  KubeConfig,
-  type V1Lease,
-  V1MicroTime,
-} from '@kubernetes/client-node';
+import { CoordinationV1Api, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KubernetesEmulator, kubeconfigFor } from '../emulators/kubernetes.js';
+import { KubernetesEmulator } from '../emulators/kubernetes.js';
+import { apiClient, statusOf } from '../helpers/k8s-api.js';
 
 const NS = 'jupyterjsc';
 let emulator: KubernetesEmulator;
@@ -18,9 +13,7 @@ let leases: CoordinationV1Api;
 
 beforeEach(async () => {
   emulator = await KubernetesEmulator.start();
-  const config = new KubeConfig();
-  config.loadFromString(kubeconfigFor(emulator));
-  leases = config.makeApiClient(CoordinationV1Api);
+  leases = apiClient(emulator, CoordinationV1Api);
 });
 
 afterEach(async () => {
@@ -37,15 +30,6 @@ const lease = (holder: string, transitions = 0): V1Lease => ({
     leaseTransitions: transitions,
   },
 });
-
-async function statusOf(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ApiException)) throw new Error(`expected an ApiException: ${error}`);
-  return { code: error.code, body: JSON.parse(error.body as string) };
-}
 
 describe('acquiring', () => {
   it('lets the first creator hold the Lease and refuses the second', async () => {

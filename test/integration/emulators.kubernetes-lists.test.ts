@@ -2,9 +2,10 @@
  * The Kubernetes emulator's lists (selectors, chunking, expired continue tokens),
  * resourceVersion and injected server errors, observed through @kubernetes/client-node.
  */
-import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KubernetesEmulator, kubeconfigFor } from '../emulators/kubernetes.js';
+import { KubernetesEmulator } from '../emulators/kubernetes.js';
+import { apiClient, statusOf } from '../helpers/k8s-api.js';
 
 const NS = 'jupyterjsc';
 let emulator: KubernetesEmulator;
@@ -12,9 +13,7 @@ let core: CoreV1Api;
 
 beforeEach(async () => {
   emulator = await KubernetesEmulator.start();
-  const config = new KubeConfig();
-  config.loadFromString(kubeconfigFor(emulator));
-  core = config.makeApiClient(CoreV1Api);
+  core = apiClient(emulator, CoreV1Api);
   for (const [name, tier] of [
     ['a', 'hub'],
     ['b', 'proxy'],
@@ -36,15 +35,6 @@ afterEach(async () => {
 
 const names = (list: { items: { metadata?: { name?: string } }[] }) =>
   list.items.map((i) => i.metadata?.name);
-
-async function statusOf(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ApiException)) throw new Error(`expected an ApiException: ${error}`);
-  return { code: error.code, body: JSON.parse(error.body as string), headers: error.headers };
-}
 
 describe('selectors', () => {
   it('filters by equality, set and existence label selectors', async () => {

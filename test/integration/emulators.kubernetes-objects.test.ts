@@ -11,6 +11,7 @@ import {
 } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubernetesEmulator, kubeconfigFor } from '../emulators/kubernetes.js';
+import { apiClient, statusOf } from '../helpers/k8s-api.js';
 
 const NS = 'jupyterjsc';
 let emulator: KubernetesEmulator;
@@ -18,9 +19,7 @@ let core: CoreV1Api;
 
 beforeEach(async () => {
   emulator = await KubernetesEmulator.start();
-  const config = new KubeConfig();
-  config.loadFromString(kubeconfigFor(emulator));
-  core = config.makeApiClient(CoreV1Api);
+  core = apiClient(emulator, CoreV1Api);
 });
 
 afterEach(async () => {
@@ -32,16 +31,6 @@ const secret = (name: string, data: Record<string, string> = { 'a.crt': b64('a')
   metadata: { name },
   data,
 });
-
-/** The thrown ApiException with its Status body parsed. */
-async function statusOf(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ApiException)) throw new Error(`expected an ApiException: ${error}`);
-  return { code: error.code, body: JSON.parse(error.body as string), headers: error.headers };
-}
 
 describe('create and replace', () => {
   it('refuses to create an existing Secret with AlreadyExists', async () => {

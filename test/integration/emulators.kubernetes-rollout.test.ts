@@ -5,17 +5,13 @@
 import {
   AppsV1Api,
   CoreV1Api,
-  KubeConfig,
   PatchStrategy,
   setHeaderOptions,
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  KubernetesEmulator,
-  type KubernetesOptions,
-  kubeconfigFor,
-} from '../emulators/kubernetes.js';
+import { KubernetesEmulator, type KubernetesOptions } from '../emulators/kubernetes.js';
+import { apiClient } from '../helpers/k8s-api.js';
 
 const NS = 'jupyterjsc';
 let emulator: KubernetesEmulator;
@@ -24,10 +20,8 @@ let core: CoreV1Api;
 
 async function start(options: KubernetesOptions = {}, replicas = 1) {
   emulator = await KubernetesEmulator.start(options);
-  const config = new KubeConfig();
-  config.loadFromString(kubeconfigFor(emulator));
-  apps = config.makeApiClient(AppsV1Api);
-  core = config.makeApiClient(CoreV1Api);
+  apps = apiClient(emulator, AppsV1Api);
+  core = apiClient(emulator, CoreV1Api);
   emulator.seedDeployment(NS, 'proxy', { replicas });
 }
 

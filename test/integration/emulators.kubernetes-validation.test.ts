@@ -2,9 +2,10 @@
  * What the Kubernetes emulator refuses before storing an object (undecodable bodies, rule
  * violations), observed through @kubernetes/client-node.
  */
-import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KubernetesEmulator, kubeconfigFor } from '../emulators/kubernetes.js';
+import { KubernetesEmulator } from '../emulators/kubernetes.js';
+import { apiClient, statusOf } from '../helpers/k8s-api.js';
 
 const NS = 'jupyterjsc';
 let emulator: KubernetesEmulator;
@@ -12,9 +13,7 @@ let core: CoreV1Api;
 
 beforeEach(async () => {
   emulator = await KubernetesEmulator.start();
-  const config = new KubeConfig();
-  config.loadFromString(kubeconfigFor(emulator));
-  core = config.makeApiClient(CoreV1Api);
+  core = apiClient(emulator, CoreV1Api);
 });
 
 afterEach(async () => {
@@ -26,16 +25,6 @@ const secret = (name: string, data: Record<string, string> = { 'a.crt': b64('a')
   metadata: { name },
   data,
 });
-
-/** The thrown ApiException with its Status body parsed. */
-async function statusOf(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ApiException)) throw new Error(`expected an ApiException: ${error}`);
-  return { code: error.code, body: JSON.parse(error.body as string), headers: error.headers };
-}
 
 describe('validation', () => {
   it('refuses an invalid name with Invalid and one cause', async () => {
