@@ -11,7 +11,12 @@ import type { BundleConsumer } from '../../lib/cluster/types.js';
 import { ConflictError } from '../../lib/errors.js';
 import { type Logger, silentLogger } from '../../lib/log.js';
 import type { CaStore, DocumentStore } from '../../lib/store/types.js';
-import type { RotationContext, RotationRequest } from '../../lib/workflows/rotate/index.js';
+import {
+  type PlanResult,
+  type RotationContext,
+  type RotationRequest,
+  runRotation,
+} from '../../lib/workflows/rotate/index.js';
 import { type HubFixture, inventoryOf, NOW } from './hub.js';
 import {
   FakeWorkloads,
@@ -49,6 +54,20 @@ export class MemoryConsumer implements BundleConsumer {
 export interface CrashAt {
   write: number;
   when: 'before' | 'after';
+}
+
+/**
+ * Journal writes of one complete apply (creation, start and end of six steps, completion);
+ * the crash tests stop it at each of them.
+ */
+export const APPLY_JOURNAL_WRITES = 14;
+
+/** A crash before and after each of the first `writes` journal writes. */
+export function crashPoints(writes: number): CrashAt[] {
+  return Array.from({ length: writes }, (_, i) => i + 1).flatMap((write) => [
+    { write, when: 'before' as const },
+    { write, when: 'after' as const },
+  ]);
 }
 
 export class CrashingDocuments implements DocumentStore {
@@ -191,4 +210,13 @@ export function secretProblems(secret: MemorySecret): string[] {
     ...checkCaSet(current.caSet, secret.ref, SECRET_NAMING),
     ...checkLeaves(current.caSet, current.leaves, secret.ref, SECRET_NAMING),
   ].map((p) => p.message);
+}
+
+/** A rotation hub with a plan made by alice, and the plan's id. */
+export async function plannedRotation(
+  hub: HubFixture,
+): Promise<{ h: RotationHub; planId: string }> {
+  const h = rotationHub(hub);
+  const result = (await runRotation({ action: 'plan', plannedBy: 'alice' }, h.ctx)) as PlanResult;
+  return { h, planId: result.plan.planId };
 }

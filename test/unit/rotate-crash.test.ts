@@ -1,20 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromSecretData } from '../../lib/certset/secret.js';
 import { caFingerprints, carries } from '../../lib/workflows/rotate/facts.js';
-import {
-  type ApplyResult,
-  type PlanResult,
-  runRotation,
-} from '../../lib/workflows/rotate/index.js';
+import { type ApplyResult, runRotation } from '../../lib/workflows/rotate/index.js';
 import { type HubFixture, makeHub } from '../helpers/hub.js';
-import { applyRequest, NODES, rotationHub, secretProblems } from '../helpers/rotation.js';
+import {
+  APPLY_JOURNAL_WRITES,
+  applyRequest,
+  crashPoints,
+  NODES,
+  plannedRotation,
+  secretProblems,
+} from '../helpers/rotation.js';
 
-/** Journal writes of one apply: creation, start and end of six steps, completion. */
-const JOURNAL_WRITES = 14;
-const POINTS = Array.from({ length: JOURNAL_WRITES }, (_, i) => i + 1).flatMap((write) => [
-  { write, when: 'before' as const },
-  { write, when: 'after' as const },
-]);
+const POINTS = crashPoints(APPLY_JOURNAL_WRITES);
 
 let hub: HubFixture;
 
@@ -22,29 +20,23 @@ beforeAll(async () => {
   hub = await makeHub(NODES);
 });
 
-async function planned() {
-  const h = rotationHub(hub);
-  const result = (await runRotation({ action: 'plan', plannedBy: 'alice' }, h.ctx)) as PlanResult;
-  return { h, planId: result.plan.planId };
-}
-
 describe('rotate apply after a crash', () => {
   it('journals exactly the writes these tests stop at', async () => {
     // Prepare
-    const { h, planId } = await planned();
+    const { h, planId } = await plannedRotation(hub);
 
     // Act
     await runRotation(applyRequest(planId), h.ctx);
 
     // Assess
-    expect(h.documents.journalWrites).toBe(JOURNAL_WRITES);
+    expect(h.documents.journalWrites).toBe(APPLY_JOURNAL_WRITES);
   });
 
   it.each(POINTS)(
     'converges on the planned set when stopped $when journal write $write',
     async (crashAt) => {
       // Prepare
-      const { h, planId } = await planned();
+      const { h, planId } = await plannedRotation(hub);
       h.documents.crashAt = crashAt;
       const oldCas = caFingerprints(hub.set);
 
@@ -77,7 +69,7 @@ describe('rotate apply after a crash', () => {
 
   it('publishes on the next apply when writing the Secret failed once', async () => {
     // Prepare
-    const { h, planId } = await planned();
+    const { h, planId } = await plannedRotation(hub);
     let failures = 1;
     h.secret.beforeWrite = () => {
       if (failures-- > 0) throw new Error('connection reset by the API server');
@@ -98,7 +90,7 @@ describe('rotate apply after a crash', () => {
 
   it('takes the snapshot again when the Secret changed while the apply was stopped', async () => {
     // Prepare
-    const { h, planId } = await planned();
+    const { h, planId } = await plannedRotation(hub);
     h.documents.crashAt = { write: 5, when: 'before' };
     await runRotation(applyRequest(planId), h.ctx).catch(() => undefined);
     const current = h.secret.history.at(-1)!;

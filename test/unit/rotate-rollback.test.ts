@@ -2,39 +2,30 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { caFingerprints, carries } from '../../lib/workflows/rotate/facts.js';
 import {
   type ApplyResult,
-  type PlanResult,
   type RollbackResult,
   runRotation,
 } from '../../lib/workflows/rotate/index.js';
 import { type HubFixture, makeHub } from '../helpers/hub.js';
 import {
+  APPLY_JOURNAL_WRITES,
   applyRequest,
+  crashPoints,
   NODES,
+  plannedRotation,
   type RotationHub,
   rollbackRequest,
-  rotationHub,
   secretProblems,
 } from '../helpers/rotation.js';
 
-const APPLY_WRITES = 14;
 /** Journal writes of one rollback: its start, start and end of five steps, completion. */
 const ROLLBACK_WRITES = 12;
-const APPLY_POINTS = Array.from({ length: APPLY_WRITES }, (_, i) => i + 1).flatMap((write) => [
-  { write, when: 'before' as const },
-  { write, when: 'after' as const },
-]);
+const APPLY_POINTS = crashPoints(APPLY_JOURNAL_WRITES);
 
 let hub: HubFixture;
 
 beforeAll(async () => {
   hub = await makeHub(NODES);
 });
-
-async function planned() {
-  const h = rotationHub(hub);
-  const result = (await runRotation({ action: 'plan', plannedBy: 'alice' }, h.ctx)) as PlanResult;
-  return { h, planId: result.plan.planId };
-}
 
 /** The hub holds exactly what it held before the rotation, everywhere. */
 function expectOldState(h: RotationHub) {
@@ -51,21 +42,21 @@ function expectOldState(h: RotationHub) {
 describe('rotate rollback', () => {
   it('journals exactly the writes these tests stop at', async () => {
     // Prepare
-    const { h, planId } = await planned();
+    const { h, planId } = await plannedRotation(hub);
     await runRotation(applyRequest(planId), h.ctx);
 
     // Act
     await runRotation(rollbackRequest(planId), h.ctx);
 
     // Assess
-    expect(h.documents.journalWrites).toBe(APPLY_WRITES + ROLLBACK_WRITES);
+    expect(h.documents.journalWrites).toBe(APPLY_JOURNAL_WRITES + ROLLBACK_WRITES);
   });
 
   it(
     'restores the old set everywhere after a completed rotation and restarts onto ' + 'it',
     async () => {
       // Prepare
-      const { h, planId } = await planned();
+      const { h, planId } = await plannedRotation(hub);
       const applied = (await runRotation(applyRequest(planId), h.ctx)) as ApplyResult;
 
       // Act
@@ -89,7 +80,7 @@ describe('rotate rollback', () => {
 
   it('works from the completion record when the journal is gone', async () => {
     // Prepare
-    const { h, planId } = await planned();
+    const { h, planId } = await plannedRotation(hub);
     await runRotation(applyRequest(planId), h.ctx);
     h.store.documents.docs.delete('rotation-journal');
 
@@ -103,7 +94,7 @@ describe('rotate rollback', () => {
 
   it('does nothing when asked again, and refuses to apply the rolled-back plan', async () => {
     // Prepare
-    const { h, planId } = await planned();
+    const { h, planId } = await plannedRotation(hub);
     await runRotation(applyRequest(planId), h.ctx);
     await runRotation(rollbackRequest(planId), h.ctx);
     const storeWrites = h.store.writes;
@@ -122,7 +113,7 @@ describe('rotate rollback', () => {
     'restores the old state from an apply stopped $when journal write $write',
     async (crashAt) => {
       // Prepare
-      const { h, planId } = await planned();
+      const { h, planId } = await plannedRotation(hub);
       h.documents.crashAt = crashAt;
       await runRotation(applyRequest(planId), h.ctx).catch(() => undefined);
       const journalled = h.store.documents.docs.has('rotation-journal');
@@ -145,9 +136,9 @@ describe('rotate rollback', () => {
     'finishes a rollback that was stopped at its journal write %i when run again',
     async (write) => {
       // Prepare
-      const { h, planId } = await planned();
+      const { h, planId } = await plannedRotation(hub);
       await runRotation(applyRequest(planId), h.ctx);
-      h.documents.crashAt = { write: APPLY_WRITES + write, when: 'after' };
+      h.documents.crashAt = { write: APPLY_JOURNAL_WRITES + write, when: 'after' };
 
       // Act
       const crash = await runRotation(rollbackRequest(planId), h.ctx).catch((e) => e);
