@@ -27,7 +27,12 @@ export interface CommandContext {
 }
 
 export async function makeContext(io: Io, parsed: Parsed): Promise<CommandContext> {
-  const { resolveSecretReference } = await import('../lib/credentials/resolve.js');
+  // Loaded on demand like the commands; the SDK itself loads only when a secret is read.
+  const [{ resolveSecretReference, setSecretFetcher }, { sdkSecretFetcher }] = await Promise.all([
+    import('../lib/credentials/resolve.js'),
+    import('../lib/credentials/sdk.js'),
+  ]);
+  setSecretFetcher(sdkSecretFetcher());
   const settings = await loadSettings(io.env, parsed.settingFlags, resolveSecretReference);
   return { io, parsed, settings, log: textLogger(io.stderr), json: parsed.flags.json === true };
 }

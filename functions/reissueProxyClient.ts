@@ -74,7 +74,7 @@ async function webhook(event: APIGatewayProxyEventV2, context: Context, log: Log
   const signature = verifySignature(header, request.body, settings.webhookSecret, now);
   if (!signature.ok) return answer(401, signature.code, sentence(signature.message));
 
-  const inventory = readInventoryBody(request.body);
+  const inventory = await readInventoryBody(request.body);
   if (isAnswer(inventory)) return inventory;
   const wanted: InvokeRequest = {
     inventory,

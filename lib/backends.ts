@@ -1,17 +1,14 @@
 /**
  * The one place where a reference's scheme picks a backend. Workflows only see the
- * interfaces of `store/types.ts` and `cluster/types.ts`; client libraries for Vault and the
- * cluster are loaded only when a reference needs them.
+ * interfaces of `store/types.ts` and `cluster/types.ts`; each backend, and the client library
+ * or parser it needs (Vault, the cluster, YAML manifests), is loaded only when a reference
+ * names it, so that a Lambda function loads what its settings use.
  */
 import { parseConsumerRef } from './cluster/consumer-ref.js';
-import { FileLock, FileSecret } from './cluster/file.js';
 import { FileConsumer } from './cluster/file-consumers.js';
 import type { BundleConsumer, HubLock, SecretTarget, Workloads } from './cluster/types.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
-import { DirStore } from './store/dir.js';
-import { FileInventory } from './store/inventory-file.js';
-import { TgzStore } from './store/tgz.js';
 import type { CaStore, InventorySource } from './store/types.js';
 import type { FleetSecret } from './workflows/scan/fleet.js';
 
@@ -22,6 +19,19 @@ export function parseRef(ref: string, setting: string): { scheme: string; rest: 
     throw new ConfigError(`${setting} ${JSON.stringify(ref)} is not of the form scheme:location`);
   }
   return { scheme: match[1]!, rest: match[2]! };
+}
+
+/**
+ * Starts loading the modules of the backends `refs` name (Vault, the cluster) without waiting
+ * for them, so that a cold start loads them while it waits for Secrets Manager. Opening a
+ * backend then finds its module loaded; a module that fails to load fails there again.
+ */
+export function preloadBackends(refs: readonly (string | undefined)[]): void {
+  for (const ref of refs) {
+    const scheme = /^([a-z0-9-]+):/.exec(ref ?? '')?.[1];
+    if (scheme === 'vault') import('./store/vault.js').catch(() => {});
+    if (scheme === 'k8s') import('./cluster/k8s.js').catch(() => {});
+  }
 }
 
 /** The environment backends read their own conventions from (VAULT_ADDR, KUBECONFIG, …). */
@@ -40,10 +50,14 @@ const defaults = (): BackendOptions => ({ env: process.env });
 export async function openStore(ref: string, options = defaults()): Promise<CaStore> {
   const { scheme, rest } = parseRef(ref, '--store');
   switch (scheme) {
-    case 'dir':
+    case 'dir': {
+      const { DirStore } = await import('./store/dir.js');
       return new DirStore(rest);
-    case 'tgz':
+    }
+    case 'tgz': {
+      const { TgzStore } = await import('./store/tgz.js');
       return new TgzStore(rest);
+    }
     case 'vault': {
       const { openVaultStore } = await import('./store/vault.js');
       return openVaultStore(rest, options);
@@ -64,8 +78,10 @@ export interface Publication {
 export async function openPublication(ref: string, options = defaults()): Promise<Publication> {
   const { scheme, rest } = parseRef(ref, '--secret');
   switch (scheme) {
-    case 'file':
+    case 'file': {
+      const { FileLock, FileSecret } = await import('./cluster/file.js');
       return { secret: new FileSecret(rest), lock: new FileLock(`${rest}.lock`) };
+    }
     case 'k8s': {
       const { openK8sPublication } = await import('./cluster/k8s.js');
       return openK8sPublication(rest, options);
@@ -78,8 +94,10 @@ export async function openPublication(ref: string, options = defaults()): Promis
 export async function openInventory(ref: string, options = defaults()): Promise<InventorySource> {
   const { scheme, rest } = parseRef(ref, '--inventory');
   switch (scheme) {
-    case 'file':
+    case 'file': {
+      const { FileInventory } = await import('./store/inventory-file.js');
       return new FileInventory(rest);
+    }
     case 'vault': {
       const { openVaultInventory } = await import('./store/vault.js');
       return openVaultInventory(rest, options);

@@ -4,8 +4,8 @@
  * caller, on these same bytes), and only then JSON and the inventory document.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { MAX_DOCUMENT_BYTES } from '../../lib/certset/document.js';
 import { type Inventory, parseInventoryText } from '../../lib/certset/inventory.js';
-import { MAX_DOCUMENT_BYTES } from '../../lib/certset/yaml-document.js';
 import { InvalidInventoryError } from '../../lib/errors.js';
 import { type Answer, answer, invalidAnswer } from './answer.js';
 
@@ -44,7 +44,7 @@ export function readWebhookRequest(event: APIGatewayProxyEventV2): WebhookReques
  * then read by the inventory parser, which also refuses what JSON.parse lets pass, such as a
  * repeated key whose last value would otherwise win silently (422).
  */
-export function readInventoryBody(body: Buffer): Inventory | Answer {
+export async function readInventoryBody(body: Buffer): Promise<Inventory | Answer> {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(body);
@@ -58,7 +58,7 @@ export function readInventoryBody(body: Buffer): Inventory | Answer {
     return answer(400, 'BODY_NOT_JSON', `The body is not valid JSON${why}.`);
   }
   try {
-    return parseInventoryText(text, SOURCE);
+    return await parseInventoryText(text, SOURCE);
   } catch (error) {
     if (!(error instanceof InvalidInventoryError)) throw error;
     return invalidAnswer('INVALID_INVENTORY', 'The inventory', error.problems);

@@ -3,11 +3,19 @@
  * references resolved and cached), a JSON logger carrying the function name and request
  * id, and the backends opened from the settings. Handlers stay thin: event in, one
  * workflow, result out.
+ *
+ * Secrets Manager is read by the signed client with the credentials Lambda puts in the
+ * environment, installed when this module loads; the AWS SDK is not in the bundle.
  */
 import type { Context } from 'aws-lambda';
-import type { BackendOptions, Env } from '../../lib/backends.js';
+import { type BackendOptions, type Env, preloadBackends } from '../../lib/backends.js';
 import { loadSettings, type Settings } from '../../lib/config.js';
-import { resolveSecretReference } from '../../lib/credentials/resolve.js';
+import {
+  forgetSecrets,
+  resolveSecretReference,
+  setSecretFetcher,
+} from '../../lib/credentials/resolve.js';
+import { environmentSecretFetcher } from '../../lib/credentials/secrets-manager.js';
 import { jsonLogger, type Logger } from '../../lib/log.js';
 
 /**
@@ -15,6 +23,8 @@ import { jsonLogger, type Logger } from '../../lib/log.js';
  * set them, so they may be `aws-sm:` references too (serverless.yml passes the AppRole so).
  */
 const VAULT_CREDENTIALS: readonly string[] = ['VAULT_TOKEN', 'VAULT_ROLE_ID', 'VAULT_SECRET_ID'];
+
+setSecretFetcher(environmentSecretFetcher());
 
 let settings: Promise<Settings> | undefined;
 
@@ -39,9 +49,11 @@ async function load(env: Env): Promise<Settings> {
       ? [{ name, value }]
       : [],
   );
-  const values = await Promise.all(
+  const reading = Promise.all(
     references.map(({ name, value }) => resolveSecretReference(value, name)),
   );
+  preloadBackends([env['HUBCERTS_STORE'], env['HUBCERTS_SECRET'], env['HUBCERTS_INVENTORY']]);
+  const values = await reading;
   const loaded = await loadSettings(env, {}, resolveSecretReference);
   vaultCredentials = Object.fromEntries(
     references.flatMap(({ name }, i) =>
@@ -51,10 +63,11 @@ async function load(env: Env): Promise<Settings> {
   return loaded;
 }
 
-/** Forgets the cached settings (tests change the environment between cases). */
+/** Forgets the cached settings and secrets (tests change the environment between cases). */
 export function resetColdStart(): void {
   settings = undefined;
   vaultCredentials = {};
+  forgetSecrets();
 }
 
 /** A JSON logger for one invocation, writing to stdout as Lambda expects. */

@@ -8,7 +8,7 @@
  */
 import { InvalidInventoryError, type InventoryProblem } from '../errors.js';
 import { desiredSans, parseName, splitSan } from '../pki/names.js';
-import { readYamlDocument } from './yaml-document.js';
+import { readDocument } from './document.js';
 
 /** An accepted inventory; every name is canonical and bare (no `DNS:`/`IP:`), without repeats. */
 export interface Inventory {
@@ -28,8 +28,8 @@ type Problems = InventoryProblem[];
 type Fields = Record<string, unknown>;
 
 /** Parse and validate an inventory given as YAML or JSON text; `source` names it in errors. */
-export function parseInventoryText(text: string, source: string): Inventory {
-  const read = readYamlDocument(text);
+export async function parseInventoryText(text: string, source: string): Promise<Inventory> {
+  const read = await readDocument(text);
   if (!read.ok) {
     const problems = read.problems.map((reason) => ({ field: 'document', reason }));
     throw new InvalidInventoryError(source, problems);

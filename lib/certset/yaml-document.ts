@@ -1,6 +1,6 @@
 /**
- * One small YAML or JSON document from outside hubcerts, read defensively. JSON is read as
- * YAML 1.2 (it is a subset), so one reader serves files and webhook bodies alike.
+ * The YAML reader behind document.ts: a YAML document, or JSON that is not plainly JSON, read
+ * defensively as YAML 1.2 (of which JSON is a subset), so that both give the same answers.
  *
  * The `yaml` parser recurses per nesting level and keeps a large syntax tree for deeply
  * nested input: a 256 KiB run of `[` takes seconds and, after a second such document, can
@@ -8,9 +8,7 @@
  * streaming) and refused when it nests too deeply, before the parser sees it.
  */
 import { CST, Lexer, parseAllDocuments } from 'yaml';
-
-/** The largest document accepted, in UTF-8 bytes (the webhook's limit, design 4.5). */
-export const MAX_DOCUMENT_BYTES = 256 * 1024;
+import type { DocumentRead } from './document.js';
 
 /**
  * Upper bound for the nesting estimate of the lexical scan. The estimate can exceed the real
@@ -34,15 +32,8 @@ const OPTIONS = {
 /** Errors beyond this many are summarised; they are usually echoes of the first. */
 const MAX_LISTED = 10;
 
-/** The plain value of the document, or every problem that kept it from being read. */
-export type DocumentRead = { ok: true; value: unknown } | { ok: false; problems: string[] };
-
-/** Read exactly one YAML or JSON document from `text`. */
+/** Read exactly one YAML or JSON document from `text`; document.ts checked its size. */
 export function readYamlDocument(text: string): DocumentRead {
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_DOCUMENT_BYTES) {
-    return refuse(`is ${bytes} bytes long; at most ${MAX_DOCUMENT_BYTES} (256 KiB)`);
-  }
   const lexical = lexicalProblem(text);
   if (lexical !== undefined) return refuse(lexical);
 

@@ -5,18 +5,21 @@
  * for reads and idempotent writes, retried while the failure is transient, and `write` for
  * changes whose lost answer must be checked before they are sent again.
  *
- * Requests are plain JSON over the transport client-node itself uses (undici's fetch, with the
- * dispatcher and headers the KubeConfig applies for TLS and credentials). The generated API
- * classes are left out on purpose: each one loads a serializer naming every model, which
- * multiplied the size and the cold start of every Lambda bundle.
+ * Requests are plain JSON over `node:https`, with the TLS material, headers and proxy agent the
+ * KubeConfig applies (`applyToHTTPSOptions`, the same as client-node's WebSocket calls use).
+ * Left out on purpose: the generated API classes, each of which loads a serializer naming every
+ * model, and undici, client-node's fetch transport (360 kB and ~35 ms of every cold start in
+ * a Lambda bundle). Both multiplied the size and the cold start of the functions.
  */
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { delimiter } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ApiException, KubeConfig, RequestContext } from '@kubernetes/client-node';
-import { fetch } from 'undici';
+import { ApiException, KubeConfig } from '@kubernetes/client-node';
 import type { BackendOptions } from '../backends.js';
 import { ConfigError, messageOf } from '../errors.js';
+import { sendRequest } from '../http-request.js';
 import { type Logger, silentLogger } from '../log.js';
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from '../retry.js';
 import {
@@ -42,6 +45,8 @@ export interface K8sTuning {
    * than its duration plus this, by our clock, counts as expired without waiting.
    */
   clockSkewMs: number;
+  /** How long one API request may take, answer included, before it fails as ETIMEDOUT. */
+  requestTimeoutMs: number;
   /** A monotonic clock in ms, for observing Leases locally. */
   clock: () => number;
   sleep: (ms: number) => Promise<void>;
@@ -53,6 +58,7 @@ export const DEFAULT_K8S_TUNING: K8sTuning = {
   pollMs: 1_000,
   progressMs: 5_000,
   clockSkewMs: 60_000,
+  requestTimeoutMs: 60_000,
   clock: () => performance.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   log: silentLogger,
@@ -137,6 +143,7 @@ export function apiPath(parts: TemplateStringsArray, ...segments: string[]): str
 export class K8sClient {
   readonly tuning: K8sTuning;
   readonly #config: KubeConfig;
+  #agent: http.Agent | undefined;
 
   constructor(config: KubeConfig, tuning: Partial<K8sTuning> = {}) {
     this.tuning = { ...DEFAULT_K8S_TUNING, ...tuning };
@@ -154,33 +161,53 @@ export class K8sClient {
    */
   async request<T>(method: K8sMethod, path: string, options: K8sRequestOptions = {}): Promise<T> {
     const server = this.#config.getCurrentCluster()?.server ?? '';
-    const context = new RequestContext(`${server.replace(/\/+$/, '')}${path}`, method);
+    const url = new URL(`${server.replace(/\/+$/, '')}${path}`);
     for (const [name, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined) context.setQueryParam(name, String(value));
+      if (value !== undefined) url.searchParams.set(name, String(value));
     }
-    context.setHeaderParam('Accept', 'application/json');
-    if (options.body !== undefined) {
-      context.setHeaderParam('Content-Type', options.contentType ?? 'application/json');
-      context.setBody(JSON.stringify(options.body));
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers: http.OutgoingHttpHeaders = { Accept: 'application/json' };
+    if (body !== undefined) {
+      headers['Content-Type'] = options.contentType ?? 'application/json';
+      headers['Content-Length'] = Buffer.byteLength(body);
     }
-    // Token, client certificate, CA and insecure-skip-tls-verify, as client-node applies them.
-    await this.#config.applySecurityAuthentication(context);
-
-    const response = await fetch(context.getUrl(), {
-      method,
-      headers: context.getHeaders(),
-      body: context.getBody() as string | undefined,
-      dispatcher: context.getDispatcher(),
+    // Token, client certificate, CA, insecure-skip-tls-verify and proxy, as client-node applies
+    // them; a token from an exec or file provider is fetched again when it has expired.
+    const request: https.RequestOptions = { method, headers };
+    await this.#config.applyToHTTPSOptions(request);
+    if (this.#config.getCurrentCluster()?.proxyUrl === undefined) {
+      request.agent = this.#keepAliveAgent(url.protocol, request);
+    }
+    const answer = await sendRequest(url, request, body, {
+      timeoutMs: this.tuning.requestTimeoutMs,
     });
-    const text = await response.text();
-    if (response.status < 200 || response.status > 299) {
-      const headers: Record<string, string> = {};
-      response.headers.forEach((value, name) => {
-        headers[name] = value;
-      });
-      throw new ApiException(response.status, `${method} ${path}`, text, headers);
+    if (answer.status < 200 || answer.status > 299) {
+      throw new ApiException(answer.status, `${method} ${path}`, answer.text, answer.headers);
     }
-    return (text === '' ? undefined : JSON.parse(text)) as T;
+    return (answer.text === '' ? undefined : JSON.parse(answer.text)) as T;
+  }
+
+  /**
+   * One connection pool per client, kept alive between calls (client-node's own agent closes
+   * the connection after each request), with the TLS settings the kubeconfig gave.
+   */
+  #keepAliveAgent(protocol: string, tls: https.RequestOptions): http.Agent {
+    if (this.#agent !== undefined) return this.#agent;
+    const { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername } = tls;
+    this.#agent =
+      protocol === 'http:'
+        ? new http.Agent({ keepAlive: true })
+        : new https.Agent({
+            keepAlive: true,
+            ca,
+            cert,
+            key,
+            pfx,
+            passphrase,
+            servername,
+            ...(rejectUnauthorized === undefined ? {} : { rejectUnauthorized }),
+          });
+    return this.#agent;
   }
 
   /**

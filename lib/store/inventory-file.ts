@@ -24,7 +24,7 @@ export class FileInventory implements InventorySource {
       if (isMissing(error)) return null;
       throw new StoreError(`inventory ${this.ref} cannot be read`, { cause: error });
     }
-    return { inventory: parseInventoryText(text, this.ref), version: contentVersion([text]) };
+    return { inventory: await parseInventoryText(text, this.ref), version: contentVersion([text]) };
   }
 
   async write(inventory: Inventory, expected: string | null): Promise<string> {

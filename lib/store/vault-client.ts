@@ -17,6 +17,7 @@ import {
   vaultSettingsFromEnv,
 } from './vault-config.js';
 import { retryDecision, type VaultCall, VaultCallError, vaultCallError } from './vault-errors.js';
+import { vaultTransport } from './vault-transport.js';
 
 /** What tests and callers may tune; the defaults suit production. */
 export interface VaultClientOptions {
@@ -52,12 +53,12 @@ export class VaultClient {
     this.#retry = options.retry ?? DEFAULT_RETRY;
     this.#log = options.log ?? silentLogger;
     this.#now = options.now ?? Date.now;
-    const tls = settings.ca === undefined ? {} : { ca: settings.ca };
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#api = vault({
       apiVersion: 'v1',
       endpoint: settings.address,
       // VAULT_SKIP_VERIFY is not honoured: the store holds CA keys.
-      requestOptions: { timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, strictSSL: true, ...tls },
+      'request-promise': vaultTransport({ ca: settings.ca, timeoutMs }),
     });
     // node-vault falls back to process.env for these; hubcerts reads only the env it was given.
     Object.assign(this.#api, {

@@ -31,7 +31,7 @@ export class VaultInventory implements InventorySource {
       const reason = `is missing from the Vault secret (fields: ${fieldList(found.data)})`;
       throw new InvalidInventoryError(this.ref, [{ field: this.#at.field, reason }]);
     }
-    return { inventory: parseInventoryText(text, this.ref), version: String(found.version) };
+    return { inventory: await parseInventoryText(text, this.ref), version: String(found.version) };
   }
 
   async write(inventory: Inventory, expected: string | null): Promise<string> {

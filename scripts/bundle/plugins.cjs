@@ -5,13 +5,18 @@
 //   port-forward, cp with tar, metrics, informers, ~900 models), and esbuild keeps every module
 //   it reaches unless told it has no side effects. Its modules are marked so, except
 //   polyfill.js (the one with a side effect), and only what hubcerts uses stays.
-// - undici: only fetch and the two dispatchers client-node uses (undici.cjs).
 // - node:http, where an ES module imports it (statically or not), comes through require()
 //   (node-http.cjs).
 // - Features the functions never use are replaced by stand-ins that throw a clear error when
-//   used (stubs/): the oidc, azure and gcp auth providers of a kubeconfig, SOCKS proxies, and
-//   multipart bodies in axios. Each drops a dependency tree (openid-client, jsonpath-plus,
-//   socks, form-data with mime-db).
+//   used (stubs/): the oidc, azure and gcp auth providers of a kubeconfig, SOCKS proxies,
+//   and the transports hubcerts replaces with its own over node:https: undici under
+//   client-node (lib/cluster/k8s-client.ts) and axios under node-vault
+//   (lib/store/vault-transport.ts). Each drops a dependency tree (openid-client,
+//   jsonpath-plus, socks, undici's 360 kB, axios with follow-redirects and form-data). axios
+//   also read the global fetch and FormData as it loaded, which made Node load its own fetch
+//   implementation, ~10 ms more of every cold start.
+// - `debug`, the tracing of node-vault and the proxy agents, is a no-op: the functions log
+//   JSON lines of their own.
 // - Every function's code-split chunks go to a folder named after it, `<function>.chunks/`,
 //   which serverless-esbuild leaves out of the other functions' zips (it drops files that look
 //   derived from another function's bundle), and the metafile is written to .serverless/meta/
@@ -21,11 +26,13 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STUBS = {
-  'form-data': 'form-data.cjs',
   'openid-client': 'openid-client.mjs',
   'jsonpath-plus': 'jsonpath-plus.mjs',
   'socks-proxy-agent': 'socks.mjs',
   socks: 'socks.mjs',
+  undici: 'undici.mjs',
+  axios: 'axios.cjs',
+  debug: 'debug.cjs',
 };
 const STUB_FILTER = new RegExp(`^(${Object.keys(STUBS).join('|')})$`);
 
@@ -35,7 +42,6 @@ const CLIENT_NODE_DIST = /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]/;
 const leanDependencies = {
   name: 'hubcerts-lean-dependencies',
   setup(build) {
-    build.onResolve({ filter: /^undici$/ }, () => ({ path: path.join(__dirname, 'undici.cjs') }));
     build.onResolve({ filter: /^(node:)?http$/ }, (args) =>
       args.kind === 'require-call' ? undefined : { path: path.join(__dirname, 'node-http.cjs') },
     );

@@ -1,7 +1,9 @@
 /**
  * AWS Secrets Manager for tests: `GetSecretValue` over the JSON 1.1 protocol, with versions
- * and staging labels (`AWSCURRENT`, `AWSPREVIOUS`). Any SigV4 signature is accepted; the
- * Authorization header is recorded with the request. Talk to it with the real SDK:
+ * and staging labels (`AWSCURRENT`, `AWSPREVIOUS`). Started with `credentials`, it checks
+ * every request's SigV4 signature as AWS does (sigv4.ts) and refuses a bad one with AWS's
+ * error; without, it accepts any signature. Injected faults answer before the check. Either
+ * way the Authorization header is recorded with the request. Talk to it with the real SDK:
  * `new SecretsManagerClient({ endpoint: emulator.url, region, credentials })`.
  */
 
@@ -9,10 +11,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { StatusFault } from './faults.js';
 import { Emulator, type EmulatorOptions, type RecordedRequest, type Reply } from './server.js';
+import { type AwsTestCredentials, SigV4Verifier } from './sigv4.js';
 
 export interface SecretsManagerOptions extends EmulatorOptions {
   region?: string;
   accountId?: string;
+  /** The identity whose signatures are accepted; given, every other request is refused. */
+  credentials?: AwsTestCredentials;
+  /** The emulator's clock in epoch ms, which judges the five-minute window of a signature. */
+  now?: () => number;
 }
 
 interface SecretVersion {
@@ -36,11 +43,15 @@ export class SecretsManagerEmulator extends Emulator {
   readonly region: string;
   readonly accountId: string;
   readonly #secrets = new Map<string, StoredSecret>();
+  readonly #verifier: SigV4Verifier | undefined;
 
   private constructor(options: SecretsManagerOptions) {
     super();
     this.region = options.region ?? 'eu-central-1';
     this.accountId = options.accountId ?? '123456789012';
+    const { credentials, now = Date.now } = options;
+    this.#verifier =
+      credentials && new SigV4Verifier(credentials, this.region, 'secretsmanager', now);
   }
 
   static async start(options: SecretsManagerOptions = {}): Promise<SecretsManagerEmulator> {
@@ -75,7 +86,9 @@ export class SecretsManagerEmulator extends Emulator {
     this.#secrets.delete(name);
   }
 
-  protected override handle(request: RecordedRequest): Reply {
+  protected override async handle(request: RecordedRequest): Promise<Reply> {
+    const refused = await this.#verifier?.check(request);
+    if (refused) return awsError(400, refused.type, refused.message);
     const operation = this.kindOf(request.method, request.path, request.headers);
     if (request.method !== 'POST' || request.path !== '/' || operation === undefined) {
       return awsError(400, 'UnknownOperationException', 'Unknown operation');

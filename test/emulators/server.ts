@@ -57,6 +57,7 @@ export abstract class Emulator {
   #url = '';
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
+  #connections = 0;
 
   /** Base URL, such as `http://127.0.0.1:40123`, without a trailing slash. */
   get url(): string {
@@ -66,6 +67,11 @@ export abstract class Emulator {
   /** Requests that could change state, oldest first. */
   writes(): RecordedRequest[] {
     return this.requests.filter((r) => this.isWrite(r));
+  }
+
+  /** TCP connections accepted so far (a client that keeps them alive opens few). */
+  get connectionsOpened(): number {
+    return this.#connections;
   }
 
   /** Stops listening and drops every open connection. */
@@ -112,6 +118,7 @@ export abstract class Emulator {
       });
     };
     const track = (socket: Socket) => {
+      this.#connections += 1;
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
     };

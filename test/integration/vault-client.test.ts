@@ -459,3 +459,61 @@ describe('settings refused before any call', () => {
     );
   });
 });
+
+describe('the transport under node-vault', () => {
+  it('sends what node-vault asks for, LIST and JSON bodies included', async () => {
+    // Prepare
+    const vault = await start();
+    vault.secret('secret/hub').write({ value: 'x' });
+    const client = await connectVault(tokenEnv(vault), { retry: FAST });
+
+    // Act
+    await client.read('secret/data/hub');
+    await client.list('secret/metadata/');
+    await client.write('secret/data/other', { data: { value: 'y' } });
+
+    // Assess
+    expect(vault.requests.map((r) => r.method)).toEqual(['GET', 'LIST', 'POST']);
+    expect(vault.requests[2]?.body).toEqual({ data: { value: 'y' } });
+    expect(vault.requests[2]?.headers['content-type']).toBe('application/json');
+    expect(vault.requests[0]?.headers['x-vault-token']).toBe(vault.rootToken);
+  });
+
+  it('gives up on an answer that does not come in time, as a retryable failure', async () => {
+    // Prepare
+    const vault = await start();
+    vault.faults.add({ match: { path: DATA }, repeat: 'always', fault: { latencyMs: 1_000 } });
+    const store = await storeFor(tokenEnv(vault), { timeoutMs: 50 });
+
+    // Act
+    const error = await failureOf(store.read());
+
+    // Assess
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).retryable).toBe(true);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^Vault at ${vault.url} cannot be reached \\(ETIMEDOUT\\) reading`),
+    );
+  });
+
+  it('reports a proxy that answers text instead of JSON by its status', async () => {
+    // Prepare
+    const vault = await start();
+    vault.faults.add({
+      match: { path: DATA },
+      repeat: 'always',
+      fault: {
+        status: 502,
+        body: '<html>Bad Gateway</html>',
+        headers: { 'content-type': 'text/html' },
+      },
+    });
+    const store = await storeFor(tokenEnv(vault));
+
+    // Act
+    const error = await failureOf(store.read());
+
+    // Assess
+    expect((error as Error).message).toMatch(/failed with 502 reading secret\/data\/hub/);
+  });
+});

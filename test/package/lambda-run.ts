@@ -96,6 +96,12 @@ export interface World {
   close: () => Promise<void>;
 }
 
+/** What Lambda puts in a function's environment: the credentials of its execution role. */
+const AWS_CREDENTIALS = {
+  accessKeyId: 'AKIAPACKAGETEST',
+  secretAccessKey: 'package-test',
+  sessionToken: 'package-test-session',
+};
 const APPROLE = { roleId: 'hubcerts-role', secretId: 'hubcerts-secret-id' };
 const LOGIN_NODES = ['jwlogin01i', 'jwlogin02i'];
 
@@ -108,7 +114,8 @@ export async function startWorld(): Promise<World> {
   const [vault, cluster, secretsManager, hub] = await Promise.all([
     VaultEmulator.start({ appRoles: [APPROLE] }),
     KubernetesEmulator.start(),
-    SecretsManagerEmulator.start(),
+    // Every request's SigV4 signature is checked against the credentials given below.
+    SecretsManagerEmulator.start({ credentials: AWS_CREDENTIALS }),
     makeHub(LOGIN_NODES, { now: new Date() }),
   ]);
   const template = readTemplate();
@@ -151,9 +158,9 @@ export async function startWorld(): Promise<World> {
       VAULT_ADDR: vault.url,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
       AWS_REGION: secretsManager.region,
-      AWS_ACCESS_KEY_ID: 'AKIAPACKAGETEST',
-      AWS_SECRET_ACCESS_KEY: 'package-test',
-      AWS_SESSION_TOKEN: 'package-test',
+      AWS_ACCESS_KEY_ID: AWS_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: AWS_CREDENTIALS.secretAccessKey,
+      AWS_SESSION_TOKEN: AWS_CREDENTIALS.sessionToken,
     },
     vault,
     cluster,

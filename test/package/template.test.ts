@@ -322,4 +322,26 @@ describe('the zips', () => {
       expect(file.endsWith('.mjs')).toBe(true);
     }
   });
+
+  it.each(FUNCTIONS)('%s leaves out the AWS SDK and the transports hubcerts replaces', (name) => {
+    // Prepare: what esbuild put into the bundle, from the metafile of the build.
+    const path = join(SERVERLESS_DIR, 'meta', `${name}.json`);
+    const meta = JSON.parse(readFileSync(path, 'utf8')) as { inputs: Record<string, unknown> };
+
+    // Act
+    const packages = new Set(
+      Object.keys(meta.inputs).flatMap((input) => {
+        const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+        return match ? [match[1]!] : [];
+      }),
+    );
+
+    // Assess: node-vault and client-node are there, without axios and undici under them.
+    expect(packages).toContain('node-vault');
+    expect(packages).toContain('@kubernetes/client-node');
+    const left = [...packages].filter((p) =>
+      /^(@aws-sdk\/|axios$|undici$|debug$|form-data$)/.test(p),
+    );
+    expect(left).toEqual([]);
+  });
 });

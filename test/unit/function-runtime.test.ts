@@ -82,6 +82,24 @@ describe('the settings of a cold start', () => {
     expect(backendOptionsFor(settings, silentLogger).env).toBe(process.env);
   });
 
+  it('reads Secrets Manager with the credentials Lambda sets once the module loads', async () => {
+    // Prepare: fresh modules, as in a new execution environment, without AWS_REGION.
+    vi.resetModules();
+    const runtime = await import('../../functions/shared/runtime.js');
+    vi.stubEnv('AWS_REGION', '');
+    vi.stubEnv('HUBCERTS_WEBHOOK_SECRET', 'aws-sm:hubcerts/prod/webhook#key');
+
+    // Act
+    const failed = runtime.coldStartSettings();
+
+    // Assess: the fresh modules have their own ConfigError class, so the name is compared.
+    await expect(failed).rejects.toMatchObject({ name: 'ConfigError' });
+    await expect(failed).rejects.toThrow(
+      /^HUBCERTS_WEBHOOK_SECRET: .* hubcerts\/prod\/webhook cannot be read: AWS_REGION is not set/,
+    );
+    runtime.resetColdStart();
+  });
+
   it('names the variable whose secret is unreadable, and tries again later', async () => {
     // Prepare
     fakeSecretsManager({});

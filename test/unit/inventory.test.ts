@@ -55,6 +55,18 @@ function two(first: string, second: string): Record<string, unknown> {
   });
 }
 
+/** The problems of a rejected inventory text; fails the test when it is accepted. */
+async function textProblems(text: string, source: string): Promise<readonly InventoryProblem[]> {
+  const read = await parseInventoryText(text, source).then(
+    (inventory) => inventory,
+    (error: unknown) => error,
+  );
+  return problemsOf(() => {
+    if (read instanceof Error) throw read;
+    return read as Inventory;
+  });
+}
+
 /** The problems of a rejected inventory; fails the test when it is accepted. */
 function problemsOf(read: () => Inventory): readonly InventoryProblem[] {
   try {
@@ -67,8 +79,8 @@ function problemsOf(read: () => Inventory): readonly InventoryProblem[] {
 }
 
 describe('reading an inventory', () => {
-  it('accepts the example, canonical, bare and without repeated names', () => {
-    expect(parseInventoryText(EXAMPLE_YAML, 'example.yaml')).toEqual(EXAMPLE);
+  it('accepts the example, canonical, bare and without repeated names', async () => {
+    expect(await parseInventoryText(EXAMPLE_YAML, 'example.yaml')).toEqual(EXAMPLE);
   });
 
   it.each([
@@ -80,8 +92,8 @@ describe('reading an inventory', () => {
         'loginNodes: [jwlogin01i, jwlogin02i, 10.1.2.3]}, {name: JURECA, loginNodes: ' +
         '[jrlogin01.fz-juelich.de, "2001:db8::1"]}]',
     ],
-  ])('reads %s as the same inventory as the YAML example', (_form, text) => {
-    expect(parseInventoryText(text, 'inventory')).toEqual(EXAMPLE);
+  ])('reads %s as the same inventory as the YAML example', async (_form, text) => {
+    expect(await parseInventoryText(text, 'inventory')).toEqual(EXAMPLE);
   });
 
   it('treats names as optional and allows an empty list of systems', () => {
@@ -92,10 +104,14 @@ describe('reading an inventory', () => {
     });
   });
 
-  it('reads YAML 1.2, in which yes, no and on are host names rather than booleans', () => {
+  it('reads YAML 1.2, in which yes, no and on are host names rather than booleans', async () => {
     const text = 'revision: 1\nsystems:\n  - name: A\n    loginNodes: [yes, no, on]\n';
 
-    expect(parseInventoryText(text, 'inv').systems[0]?.loginNodes).toEqual(['yes', 'no', 'on']);
+    expect((await parseInventoryText(text, 'inv')).systems[0]?.loginNodes).toEqual([
+      'yes',
+      'no',
+      'on',
+    ]);
   });
 
   it('derives the login nodes and SANs in order, without repeats across systems', () => {
@@ -271,19 +287,19 @@ describe('parseInventoryText rejects bad YAML and JSON text', () => {
     ['a YAML tag', 'revision: !!binary aGk=\nsystems: []\n', /tag !!binary/],
     ['a syntax error', 'revision: 1\nsystems: [\n', /at line 3/],
     ['a key that is a list', '? [a, b]\n: 1\n', /keys must be strings/],
-  ])('rejects %s', (_behaviour, text, reason) => {
-    const problems = problemsOf(() => parseInventoryText(text, 'inventory.yaml'));
+  ])('rejects %s', async (_behaviour, text, reason) => {
+    const problems = await textProblems(text, 'inventory.yaml');
 
     expect(problems[0]).toEqual({ field: 'document', reason: expect.stringMatching(reason) });
   });
 
-  it('rejects a document over 256 KiB, counting UTF-8 bytes', () => {
+  it('rejects a document over 256 KiB, counting UTF-8 bytes', async () => {
     // Prepare: fewer characters than the limit, but two bytes each.
     const text = `${valid}# ${'é'.repeat(128 * 1024)}\n`;
     expect(text.length).toBeLessThan(256 * 1024);
 
     // Act & Assess
-    expect(problemsOf(() => parseInventoryText(text, 'big.yaml'))).toEqual([
+    expect(await textProblems(text, 'big.yaml')).toEqual([
       {
         field: 'document',
         reason: expect.stringMatching(/bytes long; at most 262144 \(256 KiB\)/),
@@ -295,49 +311,46 @@ describe('parseInventoryText rejects bad YAML and JSON text', () => {
     ['flow brackets', '['.repeat(256 * 1024 - 1)],
     ['compact block sequences', `${'- '.repeat(128 * 1024 - 1)}x`],
     ['flow mappings', '{a: '.repeat(64 * 1024 - 1)],
-  ])('refuses deeply nested %s quickly, before parsing', (_form, text) => {
-    const started = Date.now();
+  ])('refuses deeply nested %s by its lexical scan, before parsing', async (_form, text) => {
+    const problems = await textProblems(text, 'deep.yaml');
 
-    const problems = problemsOf(() => parseInventoryText(text, 'deep.yaml'));
-
-    expect(problems).toEqual([{ field: 'document', reason: expect.stringMatching(/nested/) }]);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(problems).toEqual([{ field: 'document', reason: 'is nested more than 16 levels deep' }]);
   });
 
-  it('refuses nesting beyond the scan limit before parsing, in JSON too', () => {
+  it('refuses nesting beyond the scan limit before parsing, in JSON too', async () => {
     const text = `{"revision": 1, "systems": [], "names": ${'['.repeat(16)}${']'.repeat(16)}}`;
 
-    expect(problemsOf(() => parseInventoryText(text, 'deep.json'))).toEqual([
+    expect(await textProblems(text, 'deep.json')).toEqual([
       { field: 'document', reason: 'is nested more than 16 levels deep' },
     ]);
   });
 
-  it('does not count brackets in comments and quoted strings as nesting', () => {
+  it('does not count brackets in comments and quoted strings as nesting', async () => {
     // Prepare
     const brackets = '[{'.repeat(20);
     const text = `# ${brackets}\nrevision: 1\nsystems: []\nnames: ['${brackets}']\n`;
 
     // Act
-    const problems = problemsOf(() => parseInventoryText(text, 'inv.yaml'));
+    const problems = await textProblems(text, 'inv.yaml');
 
     // Assess: the string is read and judged as a name.
     expect(problems).toEqual([{ field: 'names[0]', reason: expect.stringMatching(/brackets/) }]);
   });
 
-  it('reports fields of a YAML document with their paths', () => {
+  it('reports fields of a YAML document with their paths', async () => {
     const text =
       'revision: 1\nsystems:\n  - name: A\n    loginNodes: [ok, 123, bad_one]\n    <<: {}\n';
 
-    expect(problemsOf(() => parseInventoryText(text, 'inv.yaml'))).toEqual([
+    expect(await textProblems(text, 'inv.yaml')).toEqual([
       { field: 'systems[0]["<<"]', reason: 'unknown field "<<"' },
       { field: 'systems[0].loginNodes[1]', reason: expect.stringMatching(/string, not 123/) },
       { field: 'systems[0].loginNodes[2]', reason: expect.stringMatching(/"bad_one"/) },
     ]);
   });
 
-  it('names the source in the error message', () => {
-    expect(() => parseInventoryText('revision: x\nsystems: []\n', 'vault:secret/inv')).toThrow(
-      /^Inventory vault:secret\/inv is invalid: revision: must be an integer/,
-    );
+  it('names the source in the error message', async () => {
+    await expect(
+      parseInventoryText('revision: x\nsystems: []\n', 'vault:secret/inv'),
+    ).rejects.toThrow(/^Inventory vault:secret\/inv is invalid: revision: must be an integer/);
   });
 });
