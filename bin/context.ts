@@ -43,9 +43,19 @@ export function required(value: string | undefined, flag: string): string {
   return value;
 }
 
-/** Backend options from the command's environment and settings. */
+const optionsOf = new WeakMap<CommandContext, BackendOptions>();
+
+/**
+ * Backend options from the command's environment and settings, one object per command, so
+ * that the backends it opens share their clients (one Vault login for store and inventory).
+ */
 export function backendOptions(ctx: CommandContext): BackendOptions {
-  return { env: ctx.io.env, kubeconfig: ctx.settings.kubeconfig, log: ctx.log };
+  let options = optionsOf.get(ctx);
+  if (options === undefined) {
+    options = { env: ctx.io.env, kubeconfig: ctx.settings.kubeconfig, log: ctx.log };
+    optionsOf.set(ctx, options);
+  }
+  return options;
 }
 
 export const open = {

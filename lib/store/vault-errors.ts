@@ -7,6 +7,7 @@
  */
 import { StoreError } from '../errors.js';
 import type { RetryDecision } from '../retry.js';
+import { RETRY_AFTER_MS } from './vault-transport.js';
 
 /** A Vault call as the messages describe it. */
 export interface VaultCall {
@@ -27,16 +28,25 @@ export class VaultCallError extends StoreError {
   readonly vaultMessage: string | undefined;
   /** Vault's error body: `{errors}`, or the metadata of a deleted version. Never a secret. */
   readonly answer: unknown;
+  /** How long Vault asked to wait before the next attempt (its `Retry-After`). */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     message: string,
-    details: { status?: number; vaultMessage?: string; answer?: unknown; retryable: boolean },
+    details: {
+      status?: number;
+      vaultMessage?: string;
+      answer?: unknown;
+      retryable: boolean;
+      retryAfterMs?: number;
+    },
     cause: unknown,
   ) {
     super(message, { cause, retryable: details.retryable });
     this.status = details.status;
     this.vaultMessage = details.vaultMessage;
     this.answer = details.answer;
+    this.retryAfterMs = details.retryAfterMs;
   }
 }
 
@@ -70,7 +80,14 @@ function answered(error: unknown, status: number, answer: unknown, call: VaultCa
   const vaultMessage = firstError(answer);
   const { verb, path, address } = call;
   const said = vaultMessage === undefined ? '' : `: ${clip(vaultMessage)}`;
-  const details = (retryable: boolean) => ({ status, vaultMessage, answer, retryable });
+  const retryAfterMs = (answer as { [RETRY_AFTER_MS]?: number } | null)?.[RETRY_AFTER_MS];
+  const details = (retryable: boolean) => ({
+    status,
+    vaultMessage,
+    answer,
+    retryable,
+    retryAfterMs,
+  });
   let message: string;
   let retryable = false;
   if (status === 503 && vaultMessage === SEALED) {
@@ -119,7 +136,8 @@ function unanswered(error: unknown, call: VaultCall): VaultCallError {
 
 /** For withRetry: what a VaultCallError says; anything else (a ConfigError) is final. */
 export function retryDecision(error: unknown): RetryDecision {
-  return error instanceof VaultCallError && error.retryable ? { retry: true } : { retry: false };
+  if (!(error instanceof VaultCallError) || !error.retryable) return { retry: false };
+  return { retry: true, afterMs: error.retryAfterMs };
 }
 
 function firstError(answer: unknown): string | undefined {

@@ -5,12 +5,17 @@
  * bundles leave it out (scripts/bundle/plugins.cjs).
  *
  * node-vault hands over {method, uri, headers, json} and expects {statusCode, body, request:
- * {path}} back for every status; it turns non-2xx answers into its own errors. Failures
- * without an answer reject with socket codes, which vault-errors.ts reads.
+ * {path}} back for every status; it turns non-2xx answers into its own errors, which keep only
+ * the status and the body. So a `Retry-After` (429, 503) travels on the body, under a symbol
+ * that no serialisation shows, for vault-errors.ts to honour. Failures without an answer
+ * reject with socket codes, which vault-errors.ts reads.
  */
 import http from 'node:http';
 import https from 'node:https';
 import { sendRequest } from '../http-request.js';
+
+/** Where an answer's body carries its `Retry-After`, in milliseconds. */
+export const RETRY_AFTER_MS: unique symbol = Symbol('Retry-After in ms');
 
 /** What node-vault passes for one request (its defaults and requestOptions merged in). */
 interface VaultRequest {
@@ -61,11 +66,12 @@ export function vaultTransport(options: VaultTransportOptions): RequestPromiseLi
     const answer = await sendRequest(url, { method: request.method, headers, agent }, body, {
       timeoutMs: options.timeoutMs,
     });
-    return {
-      statusCode: answer.status,
-      body: parsed(answer.text),
-      request: { path: url.pathname },
-    };
+    const answered = parsed(answer.text);
+    const retryAfterMs = retryAfterOf(answer.headers['retry-after']);
+    if (retryAfterMs !== undefined && typeof answered === 'object' && answered !== null) {
+      Object.defineProperty(answered, RETRY_AFTER_MS, { value: retryAfterMs, enumerable: false });
+    }
+    return { statusCode: answer.status, body: answered, request: { path: url.pathname } };
   };
   return { defaults: () => send };
 }
@@ -78,4 +84,10 @@ function parsed(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** `Retry-After` in seconds (what Vault sends), as milliseconds; undefined when absent. */
+function retryAfterOf(header: string | undefined): number | undefined {
+  const value = header?.trim();
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) * 1000 : undefined;
 }

@@ -129,21 +129,35 @@ export function createVaultInventory(rest: string, client: VaultClient): Invento
 }
 
 /**
+ * The client of one set of backend options, that is of one CLI run or one Lambda invocation:
+ * a store and an inventory in Vault share it, and so one login.
+ */
+const clients = new WeakMap<BackendOptions, Promise<VaultClient>>();
+
+function clientFor(options: BackendOptions): Promise<VaultClient> {
+  let client = clients.get(options);
+  if (client === undefined) {
+    client = connectVault(options.env, { log: options.log });
+    clients.set(options, client);
+  }
+  return client;
+}
+
+/**
  * The store for `vault:<rest>`, signing in as the environment says (VAULT_ADDR,
  * VAULT_TOKEN or AppRole or Kubernetes, VAULT_NAMESPACE, VAULT_CACERT).
  */
 export async function openVaultStore(rest: string, options: BackendOptions): Promise<CaStore> {
   // The reference is checked before the environment, so its error comes first.
   parseVaultRef(rest, 'value', '--store');
-  const client = await connectVault(options.env, { log: options.log });
-  return createVaultStore(rest, client, options.log);
+  return createVaultStore(rest, await clientFor(options), options.log);
 }
 
-/** The inventory source for `vault:<rest>`, signing in as for the store. */
+/** The inventory source for `vault:<rest>`, through the store's client for the same options. */
 export async function openVaultInventory(
   rest: string,
   options: BackendOptions,
 ): Promise<InventorySource> {
   parseVaultRef(rest, 'inventory', '--inventory');
-  return createVaultInventory(rest, await connectVault(options.env, { log: options.log }));
+  return createVaultInventory(rest, await clientFor(options));
 }

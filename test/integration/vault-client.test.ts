@@ -11,6 +11,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openInventory, openStore } from '../../lib/backends.js';
 import type { CaSet } from '../../lib/certset/model.js';
 import { ConfigError, StoreError } from '../../lib/errors.js';
+import { jsonLogger } from '../../lib/log.js';
 import { createVaultStore } from '../../lib/store/vault.js';
 import { connectVault, type VaultClientOptions } from '../../lib/store/vault-client.js';
 import { loopbackTls } from '../emulators/tls.js';
@@ -136,6 +137,26 @@ describe('failures that a later attempt may get through', () => {
     expect(read?.version).toBe('1');
   });
 
+  it('waits as long as the Retry-After of a 429 asks before trying again', async () => {
+    // Prepare
+    const vault = await start();
+    const lines: string[] = [];
+    const patient = { attempts: 3, baseMs: 1, maxDelayMs: 5_000, budgetMs: 10_000 };
+    const store = await storeFor(tokenEnv(vault), {
+      retry: patient,
+      log: jsonLogger((line) => lines.push(line)),
+    });
+    vault.faults.add({ match: { path: DATA }, fault: { status: 429, retryAfterSeconds: 1 } });
+
+    // Act
+    const read = await store.read();
+
+    // Assess: the one retry waited the second Vault asked for, not the 1 ms backoff.
+    expect(read).toBeNull();
+    const retries = lines.map((l) => JSON.parse(l)).filter((l) => l.message.includes('again'));
+    expect(retries).toMatchObject([{ attempt: 1, delayMs: 1_000 }]);
+  });
+
   it('gives up within its attempts and says why', async () => {
     // Prepare
     const vault = await start();
@@ -254,6 +275,23 @@ describe('signing in', () => {
     expect(read?.version).toBe('1');
     expect(requestsTo(vault, '/v1/auth/approle/login')).toHaveLength(2);
     expect(vault.requests.at(-1)?.headers['x-vault-token']).not.toBe(token);
+  });
+
+  it('signs in once for a store and an inventory opened with the same options', async () => {
+    // Prepare
+    const vault = await start({
+      appRoles: [{ roleId: 'hubcerts', secretId: 's3cret', policy, ttlSeconds: 600 }],
+    });
+    const env = { VAULT_ADDR: vault.url, VAULT_ROLE_ID: 'hubcerts', VAULT_SECRET_ID: 's3cret' };
+    const options = { env };
+
+    // Act: one run's options twice, then another run's.
+    await (await openStore('vault:secret/hub#value', options)).read();
+    await (await openInventory('vault:secret/inventory', options)).read();
+    await (await openStore('vault:secret/hub#value', { env })).read();
+
+    // Assess
+    expect(requestsTo(vault, '/v1/auth/approle/login')).toHaveLength(2);
   });
 
   it('logs in again before the lease runs out', async () => {
