@@ -41,6 +41,10 @@ const BINARIES = process.env.BENCH_NODE
   ? [process.env.BENCH_NODE]
   : [process.execPath, LAMBDA_NODE];
 const KEY = 'bench-webhook-key';
+/** BENCH_PROFILE_DIR=dir writes a CPU profile of every webhook process there. */
+const PROFILE: Record<string, string> = process.env.BENCH_PROFILE_DIR
+  ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}` }
+  : {};
 const NODES = ['jwlogin01i', 'jwlogin02i'];
 type KeyType = 'rsa-2048' | 'ec-p256';
 
@@ -140,7 +144,7 @@ async function measureKeyType(node: string, keyType: KeyType, entry: string, lib
         node,
         entry,
         event: signedEvent(body),
-        env,
+        env: { ...env, ...PROFILE },
       });
       const answer = result.answer as { statusCode?: number; body?: string } | undefined;
       if (answer?.statusCode !== 200 || !answer.body?.includes('"APPLIED"')) {
