@@ -3,6 +3,7 @@
  * kubeconfig gives (CA, token, insecure-skip-tls-verify), connections kept alive between
  * calls, and a request that gets no answer failing as a network timeout the backends retry.
  */
+import { createServer, type Server, connect as tcpConnect } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiPath, K8sClient, loadKubeConfig } from '../../lib/cluster/k8s-client.js';
 import { ClusterError } from '../../lib/errors.js';
@@ -125,5 +126,48 @@ describe('connections', () => {
     expect((error as Error).message).toBe(
       `could not read Secret ${NS}/internal-ssl: the cluster did not answer (ETIMEDOUT)`,
     );
+  });
+});
+
+/** An HTTP proxy that tunnels CONNECT requests, as a site's egress proxy does. */
+async function startTunnelProxy(): Promise<{ url: string; tunnels: string[]; server: Server }> {
+  const tunnels: string[] = [];
+  const server = createServer((client) => {
+    client.once('data', (head) => {
+      const [method, target = ''] = head.toString('latin1').split(' ');
+      if (method !== 'CONNECT') return void client.end('HTTP/1.1 405 Method Not Allowed\r\n\r\n');
+      tunnels.push(target);
+      const [host = '', port = ''] = target.split(':');
+      const upstream = tcpConnect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.pipe(client).pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, tunnels, server };
+}
+
+describe('a proxy-url in the kubeconfig', () => {
+  it('reaches the API server through the proxy, TLS end to end', async () => {
+    // Prepare
+    const cluster = await start({ tls });
+    const proxy = await startTunnelProxy();
+    const config = JSON.parse(kubeconfigFor(cluster, { ca: tls.cert, token: 'cluster-token' }));
+    config.clusters[0].cluster['proxy-url'] = proxy.url;
+    const client = clientFor(JSON.stringify(config));
+
+    // Act
+    const secret = await client
+      .request<{ metadata: { name: string } }>('GET', secretPath)
+      .finally(() => proxy.server.close());
+
+    // Assess
+    expect(secret.metadata.name).toBe('internal-ssl');
+    expect(proxy.tunnels).toEqual([new URL(cluster.url).host]);
+    expect(cluster.requests[0]?.headers.authorization).toBe('Bearer cluster-token');
   });
 });
