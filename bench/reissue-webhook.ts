@@ -128,7 +128,8 @@ async function measureKeyType(node: string, keyType: KeyType, entry: string, lib
     const keyCode = `require('node:crypto').generateKeyPairSync(${keyArguments})`;
     const libraryCode =
       "const { generateKeyPair } = await import('node:crypto');" +
-      `const key = new Promise((ok, no) => generateKeyPair(${keyArguments}, (e) => e ? no(e) : ok()));` +
+      'const key = new Promise((ok, no) => ' +
+      `generateKeyPair(${keyArguments}, (e) => e ? no(e) : ok()));` +
       library.map((url) => `await import(${JSON.stringify(url)});`).join('') +
       'await key';
     const figures = { webhook: [] as number[], floor: [] as number[], library: [] as number[] };

@@ -2,8 +2,8 @@
  * Secrets Manager `GetSecretValue` for the Lambda functions, without the AWS SDK, whose client
  * costs a cold start tens of milliseconds and a bundle hundreds of kilobytes for this one call.
  * A request is the JSON 1.1 POST the SDK sends, signed by smithy's SigV4 signer (the SDK's
- * own) and sent over pooled keep-alive connections (lib/http-request.ts); each attempt has a deadline,
- * and transient failures are tried again.
+ * own) and sent over pooled keep-alive connections (lib/http-request.ts); each attempt has a
+ * deadline, and transient failures are tried again.
  *
  * The CLI does not use this: it needs the SDK's credential chain (profiles, SSO, IMDS).
  */
