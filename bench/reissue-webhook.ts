@@ -16,6 +16,7 @@
  *
  * Run: npm run bench:reissue-webhook   (packages the functions first)
  */
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -63,13 +64,16 @@ function signedEvent(body: string) {
   };
 }
 
-/** Milliseconds from process start to the end of `code`, as the child itself measured. */
-async function childTime(node: string, code: string, esm = false): Promise<number> {
+/**
+ * Milliseconds from process start to the end of `code`, as the child itself measured, in the
+ * environment invokeInFreshProcess gives the webhook (nothing of this shell's, such as a
+ * NODE_EXTRA_CA_CERTS that Node would read at start).
+ */
+function childTime(node: string, code: string, esm = false): number {
   const script = `${code};process.stdout.write(String(performance.now()));`;
   const args = esm ? ['--input-type=module', '-e', script] : ['-e', script];
-  const result = await run(node, args);
-  if (result.code !== 0) throw new Error(`${code} failed: ${result.stderr}`);
-  return Number(result.stdout);
+  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', TZ: 'UTC' };
+  return Number(execFileSync(node, args, { env, encoding: 'utf8' }));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -152,9 +156,9 @@ async function measureKeyType(node: string, keyType: KeyType, entry: string, lib
         throw new Error(`the webhook did not apply: ${JSON.stringify(result.answer ?? result)}`);
       }
       figures.webhook.push(result.timings.totalMs);
-      empty.push(await childTime(node, '0'));
-      figures.floor.push(await childTime(node, keyCode));
-      figures.library.push(await childTime(node, libraryCode, true));
+      empty.push(childTime(node, '0'));
+      figures.floor.push(childTime(node, keyCode));
+      figures.library.push(childTime(node, libraryCode, true));
     }
     const [w, f, l, e] = [
       median(figures.webhook),

@@ -27,9 +27,13 @@ function inventory(revision) {
   );
 }
 
+// Children get a bare environment, the same for floor and CLI: a NODE_EXTRA_CA_CERTS in this
+// shell, for one, makes Node 20 parse a whole CA bundle at start, which is no part of either.
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', TZ: 'UTC' };
+
 function timed(args) {
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8', env });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
   return { ms, stdout: result.stdout };

@@ -65,16 +65,20 @@ export async function issueLeafFrom(
   options: LeafOptions,
 ): Promise<KeyPair> {
   const ca = set.cas[LEAF_ISSUER[leaf]];
-  const key = await (options.key ?? generateKey(options.keySpec));
+  const key = options.key ?? generateKey(options.keySpec);
+  // issueLeaf prepares the rest while the key is still being generated. If it fails before it
+  // takes the key, a failure of the key is one nobody waits for: handled here.
+  const publicKey = key.then((pair) => pair.publicKey);
+  publicKey.catch(() => {});
   const cert = await issueLeaf({
     commonName: leaf,
-    publicKey: key.publicKey,
+    publicKey,
     sans,
     days: options.days,
     now: options.now,
     issuer: { certPem: ca.cert, privateKey: importPrivateKey(ca.key, `${LEAF_ISSUER[leaf]} key`) },
   });
-  return { cert, key: toPkcs8Pem(key.privateKey) };
+  return { cert, key: toPkcs8Pem((await key).privateKey) };
 }
 
 /** A leaf's remaining lifetime in whole days at `now`, for renewal decisions. */

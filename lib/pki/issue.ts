@@ -43,7 +43,8 @@ export interface CaRequest {
 
 export interface LeafRequest {
   commonName: string;
-  publicKey: KeyObject;
+  /** The leaf's key; while a new one is still being made, the rest of the work goes ahead. */
+  publicKey: KeyObject | Promise<KeyObject>;
   /** SANs as `DNS:name` / `IP:address`, in the order they are to appear. */
   sans: readonly string[];
   days: number;
@@ -85,10 +86,22 @@ export async function createCa(request: CaRequest): Promise<string> {
 export async function issueLeaf(request: LeafRequest): Promise<string> {
   const x509 = await loadX509();
   if (request.sans.length === 0) throw new PkiError('a leaf certificate needs at least one SAN');
+  // Everything that does not need the leaf's key comes first: a new RSA key takes a while on
+  // another thread, and this work fills the wait.
   const ca = new x509.X509Certificate(request.issuer.certPem);
-  const publicKey = await toWebPublicKey(request.publicKey);
   const signingKey = await toWebPrivateKey(request.issuer.privateKey);
   const usage = x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
+  const extensions = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(usage, true),
+    new x509.ExtendedKeyUsageExtension(
+      [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
+      false,
+    ),
+    await authorityKeyIdentifier(x509, ca),
+    new x509.SubjectAlternativeNameExtension(request.sans.map(toGeneralName)),
+  ];
+  const publicKey = await toWebPublicKey(await request.publicKey);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: `CN=${request.commonName}`,
@@ -97,16 +110,7 @@ export async function issueLeaf(request: LeafRequest): Promise<string> {
     publicKey,
     signingKey,
     signingAlgorithm: signingAlgorithm(request.issuer.privateKey),
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(usage, true),
-      new x509.ExtendedKeyUsageExtension(
-        [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
-        false,
-      ),
-      await authorityKeyIdentifier(x509, ca),
-      new x509.SubjectAlternativeNameExtension(request.sans.map(toGeneralName)),
-    ],
+    extensions,
   });
   return cert.toString('pem');
 }

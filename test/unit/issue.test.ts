@@ -136,3 +136,55 @@ describe('key types', () => {
     expect(isSignedBy(leafPem, caPem)).toBe(true);
   });
 });
+
+describe('a leaf whose key is still being made', () => {
+  it('is issued for the key the promise brings, once it comes', async () => {
+    // Prepare
+    const caKeys = await generateKey('ec-p256');
+    const caPem = await createCa({
+      commonName: 'proxy-client-ca',
+      keys: caKeys,
+      days: 9,
+      now: NOW,
+    });
+    const leafKeys = generateKey('ec-p256');
+
+    // Act
+    const leafPem = await issueLeaf({
+      commonName: 'proxy-client',
+      publicKey: leafKeys.then((keys) => keys.publicKey),
+      sans: ['DNS:jwlogin01i'],
+      days: 1,
+      now: NOW,
+      issuer: { certPem: caPem, privateKey: caKeys.privateKey },
+    });
+
+    // Assess
+    expect(keyMatchesCertificate(leafPem, (await leafKeys).privateKey)).toBe(true);
+    expect(isSignedBy(leafPem, caPem)).toBe(true);
+  });
+
+  it('fails with the key generation error when the key cannot be made', async () => {
+    // Prepare
+    const caKeys = await generateKey('ec-p256');
+    const caPem = await createCa({
+      commonName: 'proxy-client-ca',
+      keys: caKeys,
+      days: 9,
+      now: NOW,
+    });
+
+    // Act
+    const failure = issueLeaf({
+      commonName: 'proxy-client',
+      publicKey: Promise.reject(new Error('no entropy')),
+      sans: ['DNS:jwlogin01i'],
+      days: 1,
+      now: NOW,
+      issuer: { certPem: caPem, privateKey: caKeys.privateKey },
+    });
+
+    // Assess
+    await expect(failure).rejects.toThrow('no entropy');
+  });
+});
