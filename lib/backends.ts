@@ -12,9 +12,12 @@ import type { Logger } from './log.js';
 import type { CaStore, InventorySource } from './store/types.js';
 import type { FleetSecret } from './workflows/scan/fleet.js';
 
+/** A reference: a scheme, a colon and where (`dir:./ca_certs`). */
+const REFERENCE = /^([a-z0-9-]+):(.+)$/;
+
 /** A parsed reference: `dir:./ca_certs` → { scheme: 'dir', rest: './ca_certs' }. */
 export function parseRef(ref: string, setting: string): { scheme: string; rest: string } {
-  const match = /^([a-z0-9-]+):(.+)$/.exec(ref);
+  const match = REFERENCE.exec(ref);
   if (!match) {
     throw new ConfigError(`${setting} ${JSON.stringify(ref)} is not of the form scheme:location`);
   }
@@ -28,7 +31,7 @@ export function parseRef(ref: string, setting: string): { scheme: string; rest: 
  */
 export function preloadBackends(refs: readonly (string | undefined)[]): void {
   for (const ref of refs) {
-    const scheme = /^([a-z0-9-]+):/.exec(ref ?? '')?.[1];
+    const scheme = REFERENCE.exec(ref ?? '')?.[1];
     if (scheme === 'vault') import('./store/vault.js').catch(() => {});
     if (scheme === 'k8s') import('./cluster/k8s.js').catch(() => {});
   }

@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { type KeyObject, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { inspectPem } from '../../lib/pki/inspect.js';
 import { createCa, issueLeaf, loadX509 } from '../../lib/pki/issue.js';
@@ -138,8 +138,8 @@ describe('key types', () => {
 });
 
 describe('a leaf whose key is still being made', () => {
-  it('is issued for the key the promise brings, once it comes', async () => {
-    // Prepare
+  /** A P-256 CA, and a leaf request from it whose key is `publicKey`. */
+  async function pendingLeaf(publicKey: Promise<KeyObject>) {
     const caKeys = await generateKey('ec-p256');
     const caPem = await createCa({
       commonName: 'proxy-client-ca',
@@ -147,17 +147,24 @@ describe('a leaf whose key is still being made', () => {
       days: 9,
       now: NOW,
     });
-    const leafKeys = generateKey('ec-p256');
-
-    // Act
-    const leafPem = await issueLeaf({
+    const request = {
       commonName: 'proxy-client',
-      publicKey: leafKeys.then((keys) => keys.publicKey),
+      publicKey,
       sans: ['DNS:jwlogin01i'],
       days: 1,
       now: NOW,
       issuer: { certPem: caPem, privateKey: caKeys.privateKey },
-    });
+    };
+    return { caPem, request };
+  }
+
+  it('is issued for the key the promise brings, once it comes', async () => {
+    // Prepare
+    const leafKeys = generateKey('ec-p256');
+    const { caPem, request } = await pendingLeaf(leafKeys.then((keys) => keys.publicKey));
+
+    // Act
+    const leafPem = await issueLeaf(request);
 
     // Assess
     expect(keyMatchesCertificate(leafPem, (await leafKeys).privateKey)).toBe(true);
@@ -166,23 +173,12 @@ describe('a leaf whose key is still being made', () => {
 
   it('fails with the key generation error when the key cannot be made', async () => {
     // Prepare
-    const caKeys = await generateKey('ec-p256');
-    const caPem = await createCa({
-      commonName: 'proxy-client-ca',
-      keys: caKeys,
-      days: 9,
-      now: NOW,
-    });
+    const failed = Promise.reject(new Error('no entropy'));
+    failed.catch(() => {});
+    const { request } = await pendingLeaf(failed);
 
     // Act
-    const failure = issueLeaf({
-      commonName: 'proxy-client',
-      publicKey: Promise.reject(new Error('no entropy')),
-      sans: ['DNS:jwlogin01i'],
-      days: 1,
-      now: NOW,
-      issuer: { certPem: caPem, privateKey: caKeys.privateKey },
-    });
+    const failure = issueLeaf(request);
 
     // Assess
     await expect(failure).rejects.toThrow('no entropy');
